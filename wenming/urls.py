@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "文明城市创建管理平台"
+admin.site.site_title = "文明"
+admin.site.index_title = "系统管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("wenming.accounts.urls")),
+    path("plans/", include("wenming.plans.urls")),
+    path("", include("wenming.portal.urls")),
+] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
