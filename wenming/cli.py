@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(argv[1:])
     if argv[0] == "worker":
         argv = ["db_worker", *argv[1:]]
+    # Readable names with hyphens (import-plan) map onto Django command modules (import_plan).
+    argv[0] = argv[0].replace("-", "_") if not argv[0].startswith("-") else argv[0]
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["wenming", *argv])

@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("wenming.accounts.urls")),
     path("plans/", include("wenming.plans.urls")),
+    path("geo/", include("wenming.geo.urls")),
     path("", include("wenming.portal.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

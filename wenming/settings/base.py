@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "wenming.accounts",
     "wenming.geo",
     "wenming.plans",
+    "wenming.cases",
     "wenming.portal",
 ]
 

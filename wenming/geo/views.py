@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def grid_map(request):
+    return render(request, "base.html", {})
