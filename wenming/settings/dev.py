@@ -3,4 +3,4 @@ from .base import DATA_DIR
 
 DEBUG = True
 ALLOWED_HOSTS = ["*"]
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

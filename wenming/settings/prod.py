@@ -11,4 +11,4 @@ CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = os.environ.get("WENMING_HTTPS", "") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)

@@ -23,3 +23,4 @@ STORAGES = {
 }
 DEBUG = False
 ALLOWED_HOSTS = ["*"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

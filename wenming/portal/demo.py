@@ -1,0 +1,146 @@
+"""Deterministic demo data: users for every role and progress reports spread over the plan years.
+
+The same inputs give the same data (a seeded RNG, choices keyed on target text, never on database ids), and running
+it twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from wenming.accounts.models import Leader, Membership, OrgUnit, OrgUnitKind, Role, User
+from wenming.plans.models import Plan, ProgressReport, ReportFrequency, Target
+
+DEMO_PASSWORD = "Wenming@2026"
+DEMO_NOTE = "（演示数据）"
+OFFICE_UNIT = "市文明办"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    unit: str
+    description: str
+
+
+# One login for each role in DESIGN.md §1 (citizens need none) and the three 等保 administrators.
+DEMO_LOGINS = [
+    DemoLogin("office", Role.OFFICE, OFFICE_UNIT, "创文办工作人员：受理、派遣、核查、督办、发布"),
+    DemoLogin("chengguan", Role.UNIT, "市城管局", "责任单位（市城管局）：责任清单、进度报送"),
+    DemoLogin("jiaotong", Role.UNIT, "市交通运输局", "责任单位（市交通运输局）"),
+    DemoLogin("hetang", Role.UNIT, "荷塘区人民政府", "属地政府（荷塘区）"),
+    DemoLogin("inspector", Role.INSPECTOR, OFFICE_UNIT, "督查员：巡查上报、实地测评"),
+    DemoLogin("leader", Role.LEADER, OFFICE_UNIT, "牵头领导（谭可敏）：查看所牵头措施"),
+    DemoLogin("admin", Role.SYSTEM_ADMIN, OFFICE_UNIT, "系统管理员"),
+    DemoLogin("secadmin", Role.SECURITY_ADMIN, OFFICE_UNIT, "安全管理员"),
+    DemoLogin("auditor", Role.AUDIT_ADMIN, OFFICE_UNIT, "审计管理员"),
+]
+DEMO_LEADER_NAME = "谭可敏"
+
+
+@dataclass
+class DemoResult:
+    users_created: int = 0
+    reports_created: int = 0
+    logins: list[DemoLogin] = field(default_factory=lambda: list(DEMO_LOGINS))
+
+
+def _unit(name: str) -> OrgUnit:
+    unit = OrgUnit.objects.by_name(name)
+    if unit is None:
+        unit = OrgUnit.objects.create(name=name, kind=OrgUnitKind.CITY_DEPARTMENT)
+    return unit
+
+
+@transaction.atomic
+def create_demo_users() -> int:
+    created = 0
+    for login in DEMO_LOGINS:
+        user, was_created = User.objects.get_or_create(
+            username=login.username, defaults={"display_name": login.description.split("：")[0][:50]}
+        )
+        if was_created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = login.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.OFFICE)
+            user.is_superuser = login.role == Role.SYSTEM_ADMIN
+            user.save()
+            created += 1
+        Membership.objects.get_or_create(user=user, org_unit=_unit(login.unit), role=login.role)
+        if login.role == Role.LEADER:
+            leader, _ = Leader.objects.get_or_create(name=DEMO_LEADER_NAME)
+            if leader.user_id is None:
+                leader.user = user
+                leader.save(update_fields=["user"])
+    return created
+
+
+def _stable_fraction(*parts: str) -> float:
+    digest = hashlib.sha256("|".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _periods(start: dt.date, end: dt.date, frequency: str) -> list[dt.date]:
+    step = 3 if frequency == ReportFrequency.QUARTERLY else 1
+    month = ((start.month - 1) // step) * step + 1
+    cur = dt.date(start.year, month, 1)
+    out = []
+    while cur <= end:
+        out.append(cur)
+        m = cur.month - 1 + step
+        cur = dt.date(cur.year + m // 12, m % 12 + 1, 1)
+    return out
+
+
+def _reporting_unit(target: Target, office: OrgUnit) -> OrgUnit:
+    """Measures without a responsibility block (seed §1–10, §31–41) are run by the 文明办 itself (seed §38)."""
+    resp = getattr(target.measure, "responsibility", None)
+    lead = resp.lead_units.order_by("pk").first() if resp else None
+    return lead or office
+
+
+# Trajectory profiles: how far along a target is at the end of the plan, and whether the unit went quiet.
+PROFILES = [("ahead", 1.15, False), ("on_track", 1.0, False), ("behind", 0.6, False), ("quiet", 0.8, True)]
+
+
+@transaction.atomic
+def create_demo_reports(plan: Plan, today: dt.date) -> int:
+    if ProgressReport.objects.filter(target__measure__plan=plan, note__endswith=DEMO_NOTE).exists():
+        return 0
+    office = _unit(OFFICE_UNIT)
+    submitter = User.objects.filter(username="office").first()
+    rng = random.Random(2018)
+    rows: list[ProgressReport] = []
+    targets = Target.objects.filter(measure__plan=plan).select_related("measure").order_by("measure__number", "order")
+    for target in targets:
+        name, reach, quiet = PROFILES[int(_stable_fraction(target.text, "profile") * len(PROFILES))]
+        end = min(today, target.deadline)
+        periods = _periods(target.starts_on, end, plan.report_frequency)
+        if quiet and len(periods) > 3:
+            periods = periods[:-3]  # the unit stopped reporting three periods ago
+        unit = _reporting_unit(target, office)
+        total_days = max((target.deadline - target.starts_on).days, 1)
+        for period in periods:
+            elapsed = min(max((period - target.starts_on).days + 28, 0), total_days) / total_days
+            report = ProgressReport(
+                target=target, org_unit=unit, period_start=period, submitted_by=submitter, note=DEMO_NOTE
+            )
+            if target.is_milestone:
+                report.done = name != "behind" and elapsed >= 0.9
+            else:
+                goal = float(target.value)
+                baseline = float(target.baseline or 0)
+                jitter = 1 + (rng.random() - 0.5) * 0.06
+                value = baseline + (goal - baseline) * min(elapsed * reach * jitter, 1.2)
+                if target.unit == "%":
+                    value = min(value, 100.0)
+                report.value = Decimal(f"{max(value, 0):.2f}")
+            rows.append(report)
+    ProgressReport.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
