@@ -220,3 +220,6 @@ class ImportRun(models.Model):
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
