@@ -145,7 +145,7 @@ def _leaflet_static() -> list[Path]:
     return [Path(spec.origin).parent / "static"] if spec and spec.origin else []
 
 
-STATICFILES_DIRS = _leaflet_static()
+STATICFILES_DIRS = [PACKAGE_DIR / "static", *_leaflet_static()]
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
