@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/", include("wenming.accounts.urls")),
     path("plans/", include("wenming.plans.urls")),
     path("geo/", include("wenming.geo.urls")),
+    path("inspections/", include("wenming.inspections.urls")),
     path("", include("wenming.portal.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

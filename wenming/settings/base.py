@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "wenming.geo",
     "wenming.plans",
     "wenming.cases",
+    "wenming.inspections",
     "wenming.portal",
 ]
 
