@@ -14,5 +14,8 @@ urlpatterns = [
     path("plans/", include("wenming.plans.urls")),
     path("geo/", include("wenming.geo.urls")),
     path("inspections/", include("wenming.inspections.urls")),
+    path("cases/", include("wenming.cases.urls")),
+    path("assessments/", include("wenming.assessments.urls")),
+    path("", include("wenming.api.urls")),
     path("", include("wenming.portal.urls")),
 ] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

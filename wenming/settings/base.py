@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "wenming.plans",
     "wenming.cases",
     "wenming.inspections",
+    "wenming.assessments",
+    "wenming.api",
     "wenming.portal",
 ]
 
