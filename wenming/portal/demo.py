@@ -105,6 +105,9 @@ def _reporting_unit(target: Target, office: OrgUnit) -> OrgUnit:
     return lead or office
 
 
+# Units in which a reported value may be fractional; everything else (座, 个, 名, 人 …) is counted whole.
+INFINITESIMAL_UNITS = {"%", "平方米", "万平方米", "万人", "万户", "平方公里", "座/平方公里"}
+
 # Trajectory profiles: how far along a target is at the end of the plan, and whether the unit went quiet.
 PROFILES = [("ahead", 1.15, False), ("on_track", 1.0, False), ("behind", 0.6, False), ("quiet", 0.8, True)]
 
@@ -140,6 +143,8 @@ def create_demo_reports(plan: Plan, today: dt.date) -> int:
                 value = baseline + (goal - baseline) * min(elapsed * reach * jitter, 1.2)
                 if target.unit == "%":
                     value = min(value, 100.0)
+                if target.value == target.value.to_integral_value() and target.unit not in INFINITESIMAL_UNITS:
+                    value = round(value)  # toilets, parks and people come whole
                 report.value = Decimal(f"{max(value, 0):.2f}")
             rows.append(report)
     ProgressReport.objects.bulk_create(rows, batch_size=500)
