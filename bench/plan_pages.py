@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/plan_pages.py [--plans 50] [--runs 7]
 
-Builds a throw-away SQLite database in a temp directory, synthesises plans shaped like the seed (8 sections,
-41 measures, ~80 targets, leaders, lead and member units, a year of monthly reports), then times GET requests
+Builds a throw-away SQLite database in a temp directory and imports the seed plan 50 times (under 50 titles) with
+the demo progress reports of `wenming demo` (or, with --synthetic, synthesises seed-shaped plans), then times GET requests
 through django.test.Client (median of several runs, after one warm-up) and prints milliseconds.
 """
 
@@ -123,6 +123,29 @@ def build(n_plans: int, rng: random.Random) -> tuple[Plan, OrgUnit]:
     return Plan.objects.get(is_default=True), units[0]
 
 
+def build_imported(n_plans: int) -> tuple[Plan, OrgUnit]:
+    """The issue's setting: 50 *imported* plans — the seed imported under 50 titles, each with demo progress."""
+    from wenming.plans.importers import import_default_plan, import_plan_file
+    from wenming.portal.demo import create_demo_reports, create_demo_users
+
+    seed = Path(__file__).resolve().parent.parent / "wenming" / "plans" / "data" / "zhuzhou_2018.txt"
+    text = seed.read_text(encoding="utf-8")
+    title = "株洲市建设新时代全域化更高水平文明城市的实施意见"
+    default = import_default_plan().plan
+    create_demo_users()
+    create_demo_reports(default, TODAY)
+    tmp = Path(DATA_DIR)
+    for i in range(2, n_plans + 1):
+        copy = tmp / f"plan_{i}.txt"
+        copy.write_text(text.replace(title, f"{title}（第{i}版）"), encoding="utf-8")
+        plan = import_plan_file(copy).plan
+        create_demo_reports(plan, TODAY)
+    unit = OrgUnit.objects.by_name("市城管局")
+    user = User.objects.create_user("bench-unit", password="Wenming-bench-2019")
+    Membership.objects.create(user=user, org_unit=unit, role=Role.UNIT)
+    return default, unit
+
+
 def timed(client: Client, url: str, runs: int) -> tuple[float, int, int]:
     response = client.get(url)  # warm-up (template loading, caches)
     assert response.status_code == 200, (url, response.status_code)
@@ -140,12 +163,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plans", type=int, default=50)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--synthetic", action="store_true", help="synthesise plans instead of importing the seed")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     rng = random.Random(2018)
     t0 = time.perf_counter()
     with clock.frozen(TODAY):
-        plan, unit = build(args.plans, rng)
+        plan, unit = build(args.plans, rng) if args.synthetic else build_imported(args.plans)
     print(
         f"database: {settings.DATABASES['default']['NAME']} — {Plan.objects.count()} plans, "
         f"{Measure.objects.count()} measures, {Target.objects.count()} targets, "

@@ -11,6 +11,7 @@ urlpatterns = [
     path("units/<int:pk>/chart.svg", views.unit_chart, name="unit_chart"),
     path("leaders/<int:pk>/", views.leader_list, name="leader"),
     path("targets/<int:pk>/report/", views.report_progress, name="report"),
+    path("targets/<int:pk>/history/", views.target_history, name="history"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("board/", views.board, name="board"),
     path("board.xlsx", views.board_xlsx, name="board_xlsx"),

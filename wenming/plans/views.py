@@ -8,7 +8,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -80,6 +80,9 @@ def _measures(plan: Plan):
     )
 
 
+RECENT_HISTORY = 6
+
+
 def _load(plan: Plan, measures, today: dt.date, *, with_history: bool = False):
     """Targets of ``measures`` with their status (``t.st``) and, optionally, report history (``t.history``)."""
     measures = list(measures)
@@ -110,12 +113,14 @@ def _load(plan: Plan, measures, today: dt.date, *, with_history: bool = False):
         reports = (
             ProgressReport.objects.filter(target_id__in=[t.pk for t in targets])
             .select_related("org_unit", "submitted_by")
-            .prefetch_related("evidence")
             .latest_first()
         )
         grouped = defaultdict(list)
         for r in reports:
             grouped[r.target_id].append(r)
+        # Only the latest few reports per target are drawn on the list (the rest load on demand), so only
+        # their evidence is fetched: a unit with years of monthly reports keeps a fast page.
+        prefetch_related_objects([r for rs in grouped.values() for r in rs[:RECENT_HISTORY]], "evidence")
     else:
         grouped = st.reports_by_target(targets, today)
     results = st.statuses_for(targets, today, reports=grouped)
@@ -125,7 +130,8 @@ def _load(plan: Plan, measures, today: dt.date, *, with_history: bool = False):
         t.report_url = report_url.format(t.pk)
         t.value_text = st.fmt_num(t.value)
         t.history = grouped.get(t.pk, [])
-        for r in t.history if with_history else ():
+        t.recent_history = t.history[:RECENT_HISTORY]
+        for r in t.recent_history if with_history else ():
             r.value_text = st.fmt_num(r.value)
         t.years = st.yearly_history(t, t.history, today) if with_history else []
     return measures, targets, results
@@ -373,6 +379,25 @@ def _errors_to_form(form, error: ValidationError) -> None:
                 form.add_error(field if field in form.fields else None, e.messages)
     else:
         form.add_error(None, error.messages)
+
+
+@login_required
+def target_history(request, pk):
+    """Every progress report of a target (the list pages show only the latest few)."""
+    target = get_object_or_404(Target.objects.select_related("measure__responsibility"), pk=pk)
+    resp = getattr(target.measure, "responsibility", None)
+    units = list(resp.lead_units.all()) + list(resp.member_units.all()) if resp else []
+    if not (_is_office(request) or _is_leader(request) or any(can_view_unit(request, u) for u in units)):
+        raise PermissionDenied(_("您无权查看该目标的报送记录。"))
+    history = list(
+        ProgressReport.objects.filter(target=target)
+        .select_related("org_unit", "submitted_by")
+        .prefetch_related("evidence")
+        .latest_first()
+    )
+    for r in history:
+        r.value_text = st.fmt_num(r.value)
+    return render(request, "plans/_history_rows.html", {"t": target, "rows": history})
 
 
 @login_required
