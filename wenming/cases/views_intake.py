@@ -154,11 +154,10 @@ class ReportForm(forms.Form):
                                      widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
                                      error_messages={"max_length": _("联系电话格式不正确")})
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
-    # The reporter's answer to the duplicate question: "same" (这是同一个问题) or "new" (不是，仍然提交).
-    duplicate_decision = forms.ChoiceField(
-        choices=[("", ""), ("same", "same"), ("new", "new")], required=False, widget=forms.HiddenInput
-    )
-    duplicate_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The reporter's answer to the duplicate question, sent by the buttons and radios of _duplicates.html:
+    # "same" (这是同一个问题, with the case picked) or "new" (不是，仍然提交). Not rendered as fields.
+    duplicate_decision = forms.ChoiceField(choices=[("", ""), ("same", "same"), ("new", "new")], required=False)
+    duplicate_of = forms.IntegerField(required=False, error_messages={"invalid": _("请重新选择同一问题")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
