@@ -244,6 +244,26 @@ class Case(TimeStamped):
             models.Index(fields=["assigned_unit", "status"], name="case_unit_status"),
             models.Index(fields=["category", "status"], name="case_category_status"),
             models.Index(fields=["created_at"], name="case_created"),
+            # Workbench lists at a million cases (issue #3 §4): every queue and filter the pages offer reads
+            # newest first with (created_at, id) as the keyset, so each filter column leads an index ending so.
+            models.Index(fields=["created_at", "id"], name="case_created_id"),
+            models.Index(fields=["status", "created_at", "id"], name="case_status_created"),
+            models.Index(fields=["district", "created_at"], name="case_district_created"),
+            models.Index(fields=["street", "created_at"], name="case_street_created"),
+            models.Index(fields=["channel", "created_at"], name="case_channel_created"),
+            # A unit's workbench reads its cases by deadline; the overdue queue reads (status, due_at) above.
+            models.Index(fields=["assigned_unit", "due_at"], name="case_unit_due"),
+            models.Index(fields=["due_at"], name="case_due"),
+            # Rare flags: partial indexes stay small and serve the supervised / exposed / extension queues.
+            models.Index(
+                fields=["created_at"], condition=models.Q(is_supervised=True), name="case_supervised_created"
+            ),
+            models.Index(fields=["created_at"], condition=models.Q(is_exposed=True), name="case_exposed_created"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(extension_requested_until__isnull=False),
+                name="case_extension_pending",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -345,3 +365,63 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or self.file.name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# In-app notifications (issue #3 §3: dispatch, 督办, overdue, extension decisions, 返工). Written by
+# `notifications.py` after `workflow.transition()` returns, never from save() or signals (STYLE.md).
+
+
+class NotificationKind(models.TextChoices):
+    DISPATCH = "dispatch", pgettext_lazy("通知类型", "派遣")
+    SUPERVISE = "supervise", pgettext_lazy("通知类型", "督办")
+    OVERDUE = "overdue", pgettext_lazy("通知类型", "超期督办")
+    EXTENSION_APPROVED = "extension_approved", pgettext_lazy("通知类型", "延期已批准")
+    EXTENSION_DENIED = "extension_denied", pgettext_lazy("通知类型", "延期被驳回")
+    REWORK = "rework", pgettext_lazy("通知类型", "返工")
+    MERGED = "merged", pgettext_lazy("通知类型", "案件合并")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(recipient=user)
+
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("接收单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case = models.ForeignKey(Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="notifications")
+    event = models.ForeignKey(
+        CaseEvent, verbose_name=_("办理记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=24, choices=NotificationKind.choices)
+    message = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), default=clock.now, editable=False)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox")]
+        constraints = [
+            # One notice per person per event and kind: a sweep that runs twice, or two workers, notify once.
+            models.UniqueConstraint(
+                fields=["recipient", "event", "kind"],
+                condition=models.Q(event__isnull=False),
+                name="notification_once_per_event",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} {self.get_kind_display()} {self.case.tracking_code}"
