@@ -1,0 +1,172 @@
+"""Case events pushed to subscribed systems: signed, logged, retried with exponential backoff, replayable.
+
+`emit_case_event(event)` is called by every entry point right after `case_report()` / `transition()` wrote a
+CaseEvent (the JSON API and Open311 here; portal pages should call it too). It records one WebhookDelivery per
+interested subscription and enqueues the sending task once the surrounding transaction commits, so a rolled-back
+change is never announced and the worker always finds the delivery row.
+
+Signature: `X-Wenming-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` over the exact bytes sent; receivers
+recompute it and compare with `hmac.compare_digest`. The body is UTF-8 JSON with Chinese kept as characters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+import urllib.error
+import urllib.request
+
+from django.conf import settings
+from django.db import transaction
+
+from wenming.core import clock
+
+from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Wenming-Signature"
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def event_name(event) -> str:
+    return f"case.{event.action}"
+
+
+def case_payload(event) -> dict:
+    case = event.case
+    return {
+        "event": event_name(event),
+        "event_id": event.pk,
+        "occurred_at": event.at.isoformat(),
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "note": event.note,
+        "public": event.public,
+        "case": {
+            "id": case.pk,
+            "tracking_code": case.tracking_code,
+            "status": case.status,
+            "category": case.category.code,
+            "assigned_unit": case.assigned_unit.name if case.assigned_unit_id else None,
+            "due_at": case.due_at.isoformat() if case.due_at else None,
+            "version": case.version,
+        },
+    }
+
+
+def emit_case_event(event) -> list[WebhookDelivery]:
+    """Queue a delivery of `event` (a CaseEvent) to every active subscription that wants it. Never raises."""
+    try:
+        name = event_name(event)
+        subscriptions = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(name)]
+        if not subscriptions:
+            return []
+        payload = case_payload(event)
+        deliveries = [
+            WebhookDelivery.objects.create(subscription=s, event=name, payload=payload, next_retry_at=clock.now())
+            for s in subscriptions
+        ]
+    except Exception:  # an announcement must never undo or fail the action it announces
+        logger.exception("could not record webhook deliveries for event %s", getattr(event, "pk", None))
+        return []
+    for d in deliveries:
+        transaction.on_commit(lambda pk=d.pk: enqueue(pk))
+    return deliveries
+
+
+def enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
+    from .tasks import deliver_webhook
+
+    task = deliver_webhook
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # left pending with next_retry_at; `retry_due()` picks it up
+        task = task.using(run_after=run_after)
+    try:
+        task.enqueue(delivery_id)
+    except Exception:
+        logger.exception("could not enqueue webhook delivery %s", delivery_id)
+
+
+def body_of(delivery: WebhookDelivery) -> bytes:
+    return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sign(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before the next try after `attempts` failures: base, 2×base, 4×base, … capped at a day."""
+    base = _setting("WENMING_WEBHOOK_RETRY_BASE_SECONDS", 30)
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 86_400))
+
+
+def attempt(delivery_id: int) -> str:
+    """Send one delivery once; record the outcome; schedule the next try on failure. Returns the new status."""
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update().select_related("subscription").filter(pk=delivery_id).first()
+        )
+        if delivery is None or delivery.status != DeliveryStatus.PENDING:
+            return delivery.status if delivery else "missing"
+        sub = delivery.subscription
+        body = body_of(delivery)
+        request = urllib.request.Request(
+            sub.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": "wenming-webhooks/1",
+                "X-Wenming-Event": delivery.event,
+                "X-Wenming-Delivery": str(delivery.pk),
+                SIGNATURE_HEADER: sign(sub.secret, body),
+            },
+        )
+        status_code, error = None, ""
+        try:
+            with urllib.request.urlopen(request, timeout=_setting("WENMING_WEBHOOK_TIMEOUT_SECONDS", 5)) as resp:
+                status_code = resp.status
+        except urllib.error.HTTPError as exc:
+            status_code, error = exc.code, f"HTTP {exc.code}"
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            error = str(getattr(exc, "reason", exc))[:500]
+        now = clock.now()
+        delivery.attempts += 1
+        delivery.last_status = status_code
+        delivery.last_error = error
+        if status_code is not None and 200 <= status_code < 300:
+            delivery.status, delivery.delivered_at, delivery.next_retry_at = DeliveryStatus.DELIVERED, now, None
+        elif delivery.attempts >= _setting("WENMING_WEBHOOK_MAX_ATTEMPTS", 6):
+            delivery.status, delivery.next_retry_at = DeliveryStatus.FAILED, None
+        else:
+            delivery.next_retry_at = now + backoff(delivery.attempts)
+        delivery.save()
+    if delivery.status == DeliveryStatus.PENDING:
+        transaction.on_commit(lambda: enqueue(delivery.pk, run_after=delivery.next_retry_at))
+    return delivery.status
+
+
+def replay(delivery: WebhookDelivery) -> None:
+    """Send a delivery again (the admin's action after the receiver is fixed): same payload, fresh retry budget."""
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.PENDING, attempts=0, next_retry_at=clock.now(), last_error=""
+    )
+    transaction.on_commit(lambda: enqueue(delivery.pk))
+
+
+def retry_due(now=None) -> int:
+    """Enqueue every pending delivery whose retry time has come (scheduled job for non-deferring backends)."""
+    ids = list(WebhookDelivery.objects.due(now).values_list("pk", flat=True)[:500])
+    for pk in ids:
+        enqueue(pk)
+    return len(ids)
