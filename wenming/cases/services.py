@@ -23,6 +23,7 @@ from .workflow import (
     Action,
     Actor,
     AttachmentIn,
+    CaseChanged,
     Status,
     WorkflowError,
     prepare_attachments,
@@ -273,6 +274,12 @@ def sweep_overdue(now=None) -> int:
     now = now or clock.now()
     count = 0
     for case in Case.objects.overdue(now).filter(is_supervised=False):
-        transition(case, Action.SUPERVISE, as_role=Actor.SYSTEM, note=_g("超过处置时限，系统自动督办"))
+        try:
+            # The version read with the list: a case another sweep (or a person) touched meanwhile is left for
+            # the next run, so two sweeps at once never supervise a case twice.
+            transition(case, Action.SUPERVISE, as_role=Actor.SYSTEM, note=_g("超过处置时限，系统自动督办"),
+                       expected_version=case.version)
+        except CaseChanged:
+            continue
         count += 1
     return count

@@ -1,0 +1,100 @@
+"""The office's map of open cases and its GeoJSON feed (bbox filter, capped count), and list query shape."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from wenming.cases import selectors
+from wenming.cases.workflow import Status
+
+from .conftest import START
+
+
+@pytest.fixture
+def office(client, world):
+    client.force_login(world.office)
+    return client
+
+
+def test_map_page_loads_leaflet_locally(office, world):
+    body = office.get(reverse("cases:map")).content.decode()
+    assert "/static/leaflet/leaflet.js" in body and "cdn" not in body.lower()
+    assert reverse("cases:map_geojson") in body
+
+
+def test_feed_shows_open_cases_in_the_box_coloured_by_status(office, world, frozen_start):
+    inside = world.case(Status.IN_PROGRESS, lat=27.83, lng=113.13, due_at=START - dt.timedelta(hours=1))
+    reported = world.case(Status.REPORTED, lat=27.84, lng=113.14)
+    world.case(Status.CLOSED, lat=27.83, lng=113.13)
+    world.case(Status.IN_PROGRESS, lat=28.5, lng=112.0)
+    world.case(Status.REPORTED, lat=None, lng=None, address="无坐标")
+    data = office.get(reverse("cases:map_geojson"), {"bbox": "113.0,27.7,113.3,27.9"}).json()
+    props = {f["properties"]["code"]: f for f in data["features"]}
+    assert set(props) == {inside.tracking_code, reported.tracking_code}
+    assert props[inside.tracking_code]["properties"]["overdue"] is True
+    assert props[inside.tracking_code]["properties"]["color"] == selectors.OVERDUE_COLOR
+    assert props[reported.tracking_code]["properties"]["color"] == selectors.STATUS_COLORS[Status.REPORTED]
+    assert props[inside.tracking_code]["geometry"] == {"type": "Point", "coordinates": [113.13, 27.83]}
+    assert props[inside.tracking_code]["properties"]["url"] == reverse("cases:detail", args=[inside.pk])
+    assert data["truncated"] is False
+    only = office.get(reverse("cases:map_geojson"), {"status": "closed"}).json()
+    assert len(only["features"]) == 1
+
+
+def test_feed_caps_and_refuses_a_bad_box(office, world, frozen_start, monkeypatch):
+    monkeypatch.setattr(selectors, "MAP_MAX_FEATURES", 3)
+    monkeypatch.setattr(selectors.map_features, "__defaults__", (3,))
+    for _i in range(5):
+        world.case(Status.REPORTED)
+    data = office.get(reverse("cases:map_geojson")).json()
+    assert len(data["features"]) == 3 and data["truncated"] is True
+    bad = office.get(reverse("cases:map_geojson"), {"bbox": "1,2,x"})
+    assert bad.status_code == 400 and "bbox" in bad.json()["error"]
+
+
+def test_feed_is_office_only(client, world):
+    client.force_login(world.unit_user)
+    assert client.get(reverse("cases:map_geojson")).status_code == 403
+
+
+def test_list_queries_do_not_grow_with_rows(office, world, frozen_start):
+    for _i in range(3):
+        world.case(Status.IN_PROGRESS)
+    with CaptureQueriesContext(connection) as few:
+        office.get(reverse("cases:office"), {"queue": "all"})
+    for _i in range(20):
+        world.case(Status.IN_PROGRESS)
+    with CaptureQueriesContext(connection) as many:
+        office.get(reverse("cases:office"), {"queue": "all"})
+    assert len(many) == len(few)
+
+
+def test_capped_count(world):
+    for _i in range(5):
+        world.case(Status.REPORTED)
+    from wenming.cases.models import Case
+
+    assert selectors.capped_count(Case.objects.all(), cap=3).label == "3+"
+    assert selectors.capped_count(Case.objects.all(), cap=10).label == "5"
+
+
+def test_list_uses_the_indexes_on_postgres(world):
+    """At a million cases the queue reads must not sort the table (issue #3 §4)."""
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("EXPLAIN plans checked on PostgreSQL")
+    from wenming.cases.models import Case
+
+    with connection.cursor() as cur:
+        cur.execute("SET enable_seqscan = off")
+        try:
+            plan = Case.objects.filter(status="reported").order_by("-created_at", "-pk")[:51].explain()
+            assert "case_status_created" in plan
+            plan = Case.objects.filter(assigned_unit_id=1).order_by("due_at", "pk")[:51].explain()
+            assert "case_unit_due" in plan or "case_unit_status" in plan
+        finally:
+            cur.execute("SET enable_seqscan = on")
