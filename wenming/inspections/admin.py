@@ -90,6 +90,21 @@ class ChecklistAdmin(admin.ModelAdmin):
             self.message_user(request, _("已创建 %(c)s") % {"c": copy}, messages.SUCCESS)
 
 
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "text", "points", "method", "category_name", "checklist"]
+    list_filter = ["checklist__point_type", "method"]
+    search_fields = ["code", "text", "category_name"]
+
+    def has_change_permission(self, request, obj=None):
+        frozen = obj is not None and obj.checklist.is_frozen
+        return not frozen and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        frozen = obj is not None and obj.checklist.is_frozen
+        return not frozen and super().has_delete_permission(request, obj)
+
+
 class RoundPointInline(admin.TabularInline):
     model = RoundPoint
     extra = 0

@@ -176,6 +176,8 @@ def point_inspect(request, pk, point_pk):
         }
     return render(request, "inspections/point_inspect.html", {
         "round": rnd, "point": point, "checklist": checklist, "inspection": inspection,
+        "network_error": _("网络连接中断，本项未保存；已填写的内容仍在页面上，请恢复网络后再点“保存本项”"),
+        "server_error": _("服务器暂时无法保存本项，请稍后再点“保存本项”"),
         "items": [_item_context(rnd, point, item, scores.get(item.pk)) for item in items],
         "rate": scoring.Rate(
             sum((s.score for s in scores.values()), start=Decimal(0)),
