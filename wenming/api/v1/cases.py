@@ -28,7 +28,7 @@ from wenming.core import clock, workcal
 from . import pagination
 from .auth import Principal, limit_anonymous, principal, require
 from .errors import ApiError, forbidden, not_found, responses
-from .schemas import Strict
+from .schemas import Strict, reject_unknown_form_fields
 
 router = Router(tags=["案件"])
 
@@ -334,6 +334,7 @@ def create_case_with_photos(
     request, response: HttpResponse, data: Form[CaseIn], photos: File[list[UploadedFile]] = None
 ):
     """multipart/form-data: the same fields as the JSON form plus up to 9 `photos` (JPEG/PNG/WebP/GIF)."""
+    reject_unknown_form_fields(request, CaseIn, files=("photos",))
     return _create(request, response, data, photos or ())
 
 

@@ -24,7 +24,7 @@ from wenming.plans.services import progress_report_submit
 from . import pagination
 from .auth import limit_anonymous, require
 from .errors import ApiError, forbidden, not_found, responses
-from .schemas import Strict
+from .schemas import Strict, reject_unknown_form_fields
 
 router = Router(tags=["实施方案"])
 
@@ -239,6 +239,7 @@ def submit_report(request, target_id: int, data: Form[ReportIn], files: File[lis
     who = require(request, Scope.ACT_FOR_UNIT)
     if who.user is None:
         raise forbidden(_("该令牌未绑定用户账号，不能报送进度"))
+    reject_unknown_form_fields(request, ReportIn, files=("files",))
     t = _target(target_id)
     unit = OrgUnit.objects.filter(pk=data.org_unit_id).first() if _positive(data.org_unit_id) else None
     if unit is None:
