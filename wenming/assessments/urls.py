@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "assessments"
-urlpatterns: list = []
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/metrics.xlsx", views.metrics_xlsx, name="metrics_xlsx"),
+    path("dashboard/charts/<slug:name>.svg", views.chart, name="chart"),
+]

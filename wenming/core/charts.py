@@ -203,3 +203,33 @@ def donut(
     if title:
         ax.set_title(title)
     return _render(fig, fmt)
+
+
+@_serialised
+def line_chart(
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    *,
+    colors: Mapping[str, str] | None = None,
+    title: str = "",
+    value_label: str = "",
+    fmt: str = "svg",
+) -> bytes:
+    """Several series over the same labels (months…), one line each with its points marked; a legend on top."""
+    colors = colors or {}
+    fig = _figure(7.5, 3.5)
+    ax = fig.add_subplot()
+    positions = list(range(len(labels)))
+    for name, values in series.items():
+        ax.plot(positions, list(values), marker="o", label=name, color=colors.get(name))
+    ax.set_xticks(positions, labels, rotation=30 if len(labels) > 8 else 0, ha="right" if len(labels) > 8 else "center")
+    ax.set_ylim(bottom=0)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.spines[["top", "right"]].set_visible(False)
+    if value_label:
+        ax.set_ylabel(value_label)
+    if series:
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(4, len(series)), frameon=False)
+    if title:
+        ax.set_title(title, pad=24)
+    return _render(fig, fmt)
