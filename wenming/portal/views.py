@@ -175,7 +175,11 @@ def receipt(request, code: str):
 def track(request):
     form = TrackForm(request.GET or None)
     if form.is_valid():
-        return redirect("portal:track_detail", code=form.cleaned_data["code"].strip().upper().replace(" ", ""))
+        # Only letters and digits go into the URL: spaces, dashes and slashes people type are dropped here.
+        code = re.sub(r"[^0-9A-Za-z]", "", form.cleaned_data["code"]).upper()
+        if not code:
+            return _not_found(request, form.cleaned_data["code"])
+        return redirect("portal:track_detail", code=code)
     return render(request, "portal/track.html", {"form": form})
 
 

@@ -45,6 +45,8 @@ def test_unknown_code_is_a_chinese_404(client, city):
         html = response.content.decode()
         assert response.status_code == 404
         assert "未找到查询码为" in html and "<script>x" not in html
+    assert client.get(reverse("portal:track"), {"code": "WM/2019-01"}).status_code == 302
+    assert client.get(reverse("portal:track"), {"code": "//"}).status_code == 404
     assert client.get(reverse("portal:receipt", args=["WMNOPE"])).status_code == 404
     assert client.post(reverse("portal:track_callback", args=["WMNOPE"]), {"satisfaction": 5}).status_code == 404
 
