@@ -52,17 +52,26 @@ MOBILE_UA = re.compile(r"Mobile|Android|iPhone|iPad|MicroMessenger", re.IGNORECA
 
 
 def home(request):
-    """A logged-in unit user lands on their own list; the office on the board; everyone else on the public home."""
+    """Each signed-in role lands on its own work; everyone else on the public home.
+
+    office → the progress board; a 牵头领导 → the measures they lead; a responsible unit → its own list (一单);
+    an inspector → their inspection rounds.
+    """
     user = request.user
     if user.is_authenticated:
         if user.is_office:
             return redirect("plans:board")
-        units = user.units()
-        if units:
-            return redirect("plans:unit", pk=units[0].pk)
         leader = getattr(user, "leader", None)
         if leader is not None:
             return redirect("plans:leader", pk=leader.pk)
+        units = user.units(Role.UNIT)
+        if units:
+            return redirect("plans:unit", pk=units[0].pk)
+        if user.has_role(Role.INSPECTOR):
+            return redirect("inspections:rounds")
+        units = user.units()
+        if units:
+            return redirect("plans:unit", pk=units[0].pk)
     plan = Plan.objects.filter(is_default=True).first() or Plan.objects.first()
     exposed = Case.objects.public().filter(is_exposed=True).count()
     return render(request, "portal/home.html", {"plan": plan, "exposed_count": exposed, "track_form": TrackForm()})

@@ -53,3 +53,17 @@ def test_demo_reports_are_deterministic():
     run_demo()
     second = sorted(ProgressReport.objects.values_list("target__text", "period_start", "value", "done"))
     assert first == second
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("username", "lands_on"),
+    [("office", "/plans/board/"), ("leader", "/plans/leaders/"), ("chengguan", "/plans/units/"),
+     ("inspector", "/inspections/")],
+)
+def test_each_demo_role_lands_on_its_own_work(client, username, lands_on):
+    run_demo()
+    client.force_login(User.objects.get(username=username))
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(lands_on)
