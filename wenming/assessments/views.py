@@ -59,8 +59,8 @@ class Dashboard:
 def dashboard_for(period: Period) -> Dashboard:
     scheme = metrics.scheme_for(period)
     now = clock.now()
-    totals = metrics.city_totals(period, scheme=scheme, as_of=now)
     units = metrics.metric_rows(period, metrics.UNIT, scheme=scheme, as_of=now)
+    totals = metrics.combine(units, scheme=scheme)
     districts = metrics.metric_rows(period, metrics.DISTRICT, scheme=scheme, as_of=now)
     return Dashboard(
         period=period,

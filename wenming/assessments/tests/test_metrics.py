@@ -3,6 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
+
 from wenming.assessments import metrics
 from wenming.assessments.metrics import DISTRICT, UNIT, city_totals, metric_rows
 from wenming.assessments.periods import Period
@@ -211,3 +213,85 @@ def test_trend_and_top_categories(town):
     trend = metrics.monthly_trend(Period.quarter(2019, 4))
     assert [(m.code, a, c) for m, a, c in trend] == [("2019-10", 1, 1), ("2019-11", 0, 0), ("2019-12", 0, 0)]
     assert metrics.top_categories(Period.year_of(2019)) == [("占道经营", 2)]
+
+
+def test_query_count_does_not_grow_with_cases(town, django_assert_max_num_queries):
+    """Aggregate SQL, not a Python loop over cases: the same handful of queries for 1 case or 30."""
+    town.closed(town.dispatched(at(2019, 10, 14, 10)), at(2019, 10, 15, 10))
+    with django_assert_max_num_queries(8) as one:
+        metric_rows(OCT, UNIT, as_of=LATER)
+    for day in range(14, 29):
+        for unit in (town.unit, town.other):
+            town.closed(town.dispatched(at(2019, 10, day, 10), unit=unit), at(2019, 10, day, 16))
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        rows = metric_rows(OCT, UNIT, as_of=LATER)
+    assert sum(r.due for r in rows) == 31
+
+
+def test_brute_force_agrees_with_sql(town):
+    """The grouped SQL against the docstring definitions applied case by case in Python."""
+    import random
+
+    from wenming.cases.models import Case
+
+    rng = random.Random(7)
+    for i in range(24):
+        start = at(2019, 10, 8 + i % 20, 9 + i % 8)
+        case = town.dispatched(start, unit=rng.choice([town.unit, town.other]))
+        if rng.random() < 0.2:
+            continue  # left open
+        town.handled(case, start + dt.timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 5)))
+        if rng.random() < 0.25:
+            town.act(case, case.handled_at + dt.timedelta(hours=2), Action.VERIFY_FAIL, note="返工")
+            town.handled(case, case.events.last().at + dt.timedelta(days=rng.randint(0, 4)))
+        if rng.random() < 0.8:
+            town.act(case, case.handled_at + dt.timedelta(hours=rng.randint(1, 60)), Action.VERIFY_PASS)
+    as_of = at(2019, 10, 30, 12)
+    start, end = OCT.start_at, as_of
+    expected = {}
+    for c in Case.objects.exclude(due_at=None):
+        settle_close = c.closed_at if c.closed_at and c.closed_at <= c.due_at else c.due_at
+        settle_handle = c.handled_at if c.handled_at and c.handled_at <= c.due_at else c.due_at
+        e = expected.setdefault(c.assigned_unit_id, dict(due=0, closed=0, on_time=0, handle_due=0, handled=0,
+                                                          reworked=0, hours=[]))
+        if start <= settle_close < end:
+            e["due"] += 1
+            e["closed"] += bool(c.closed_at and c.closed_at < end)
+            e["on_time"] += bool(c.closed_at and c.closed_at <= c.due_at)
+            e["reworked"] += c.rework_count > 0
+        if start <= settle_handle < end:
+            e["handle_due"] += 1
+            e["handled"] += bool(c.handled_at and c.handled_at <= c.due_at)
+            if c.handled_at and c.handled_at < end:
+                e["hours"].append(workcal.working_time_between(c.dispatched_at, c.handled_at).total_seconds())
+    rows = {r.key: r for r in metric_rows(OCT, UNIT, as_of=as_of)}
+    for key, e in expected.items():
+        r = rows[key]
+        assert (r.due, r.closed, r.closed_on_time, r.handle_due, r.handled_on_time, r.reworked) == (
+            e["due"], e["closed"], e["on_time"], e["handle_due"], e["handled"], e["reworked"]
+        )
+        assert r.handled_timed == len(e["hours"])
+        assert r.handling_seconds == pytest.approx(sum(e["hours"]))
+
+
+def test_unit_rows_combine_to_the_city(town):
+    case = town.dispatched(at(2019, 10, 14, 10), unit=town.other)
+    town.act(case, at(2019, 10, 14, 15), Action.RETURN, town.other, note="不属于本单位职责")
+    for unit in (town.unit, town.other, town.unit):
+        town.closed(town.dispatched(at(2019, 10, 14, 10), unit=unit), at(2019, 10, 18, 10))
+    combined = metrics.combine(metric_rows(OCT, UNIT, as_of=LATER))
+    city = city_totals(OCT, as_of=LATER)
+    for field in metrics._COUNTS:
+        assert getattr(combined, field) == pytest.approx(getattr(city, field)), field
+    assert combined.accepted == 4 and combined.returned == 1
+
+
+def test_handling_time_of_a_case_dispatched_long_before_the_period(town):
+    """Older than the fast path's calendar window (a year before the period): timed exactly all the same."""
+    case = town.reported(at(2018, 6, 1, 9))
+    town.act(case, at(2018, 6, 1, 9), Action.ACCEPT)
+    town.act(case, at(2018, 6, 1, 10), Action.DISPATCH, data={"unit": town.unit, "due_at": "2019-10-20T18:00:00"})
+    town.handled(case, at(2019, 10, 15, 10))
+    row = only(OCT, town)
+    expected = workcal.working_time_between(at(2018, 6, 1, 10), at(2019, 10, 15, 10)).total_seconds()
+    assert row.handled_timed == 1 and row.handling_seconds == pytest.approx(expected)
