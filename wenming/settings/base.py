@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wenming.core.context_processors.site",
+                "wenming.cases.context_processors.notifications",
             ],
         },
     },
