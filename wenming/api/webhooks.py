@@ -82,6 +82,13 @@ def emit_case_event(event) -> list[WebhookDelivery]:
     return deliveries
 
 
+def emit_new_case(case) -> list[WebhookDelivery]:
+    """`emit_case_event` for a case just reported: its first event, looked up only when someone subscribes."""
+    if not WebhookSubscription.objects.filter(is_active=True).exists():
+        return []
+    return emit_case_event(case.events.order_by("pk").first())
+
+
 def enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
     from .tasks import deliver_webhook
 

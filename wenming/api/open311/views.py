@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from wenming.api import ratelimit
 from wenming.api.models import Open311Intake, Open311Key
-from wenming.api.webhooks import emit_case_event
+from wenming.api.webhooks import emit_new_case
 from wenming.cases.models import Case, CaseAttachment, CaseEvent, Category, Channel
 from wenming.cases.services import case_report
 from wenming.cases.workflow import OPEN_STATES, Action
@@ -365,8 +365,10 @@ def create_request(request, fmt, params):
     except ValidationError as exc:
         messages = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
         raise Open311Error(400, *messages) from None
-    Open311Key.objects.filter(pk=key.pk).update(last_used_at=clock.now())
-    emit_case_event(case.events.order_by("pk").first())
+    now = clock.now()
+    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+        Open311Key.objects.filter(pk=key.pk).update(last_used_at=now)  # at most once a minute: no write per call
+    emit_new_case(case)
     if svc.moderated():
         item = {"token": case.tracking_code, "service_notice": _("已收到，待受理后可凭令牌查询编号"),
                 "account_id": values["account_id"]}

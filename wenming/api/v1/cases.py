@@ -19,7 +19,7 @@ from pydantic import Field
 
 from wenming.accounts.models import OrgUnit
 from wenming.api.models import Scope
-from wenming.api.webhooks import emit_case_event
+from wenming.api.webhooks import emit_case_event, emit_new_case
 from wenming.cases.models import Case, Category, Channel, normalise_tracking_code
 from wenming.cases.services import case_report
 from wenming.cases.workflow import Action, Status, legal_actions, roles_of, transition
@@ -315,7 +315,7 @@ def _create(request, response: HttpResponse, data: CaseIn, photos=()):
         is_urgent=data.is_urgent,
     )
     if not replayed:
-        emit_case_event(case.events.order_by("pk").first())
+        emit_new_case(case)
     response["Idempotent-Replayed"] = "true" if replayed else "false"
     response["Location"] = f"/api/v1/cases/{case.tracking_code}"
     case = Case.objects.select_related("category", "assigned_unit", "district", "street", "grid_cell").get(pk=case.pk)

@@ -1,0 +1,117 @@
+"""Benchmark report intake through the JSON API over HTTP on loopback, against PostgreSQL.
+
+    .venv/bin/python bench/intake.py [--reports 2000] [--clients 16] [--workers 4]
+
+Starts gunicorn (wenming.wsgi) on a free 127.0.0.1 port, sends POST /api/v1/cases from concurrent clients with a
+`report`-scoped token (so the anonymous rate limit does not apply) and a fresh Idempotency-Key each, and prints
+reports/s and p50/p95 latency (goals: ≥ 300 reports/s, p95 < 100 ms). Then it inserts the same rows with raw
+psycopg, one INSERT + COMMIT each from the same number of concurrent connections, and prints the ratio: how
+much of the database's own single-row commit rate the whole HTTP + Django + workflow path achieves.
+DATABASE_URL defaults to the bench database of bench/api.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import api as common  # noqa: E402  (bench/api.py: database, gunicorn and timing helpers)
+
+
+def raw_insert_rate(database_url: str, rows: list[tuple], clients: int) -> tuple[float, list[float]]:
+    import psycopg
+
+    columns = ("tracking_code", "title", "description", "category_id", "lat", "lng", "address", "channel",
+               "reporter_name", "reporter_phone", "is_urgent", "status", "assignment_final", "rework_count",
+               "return_count", "extension_count", "reopen_count", "is_supervised", "is_exposed", "version",
+               "created_at", "updated_at")
+    sql = (f"INSERT INTO cases_case ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})")
+    local = threading.local()
+    conns = []
+    lock = threading.Lock()
+
+    def insert(i: int) -> int:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = psycopg.connect(database_url)
+            with lock:
+                conns.append(conn)
+        r = rows[i]
+        conn.execute(sql, (f"WMRAW{i:011d}", *r[1:12], False, 0, 0, 0, 0, False, False, 0, r[12], r[13]))
+        conn.commit()
+        return 200
+
+    elapsed, lat, _statuses = common.run_concurrently(len(rows), clients, insert)
+    for conn in conns:
+        conn.close()
+    return len(rows) / elapsed, lat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
+    args = parser.parse_args()
+    args.reports = max(100, min(args.reports, 50_000))
+
+    database_url = os.environ.get("DATABASE_URL", common.DEFAULT_DB)
+    common.ensure_database(database_url)
+    env = common.bench_env(database_url, tempfile.mkdtemp(prefix="wm-bench-intake-"))
+    common.migrate(env)
+    common.setup_django(env)
+    common.reset_cases()
+    categories = common.seed_categories()
+    from wenming.api.models import ApiClient, ApiToken
+
+    client, _ = ApiClient.objects.get_or_create(name="bench-intake")
+    _t, token = ApiToken.issue(name="bench", scopes=["report"], client=client)
+    codes = [c.code for c in categories]
+    headers_base = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    server = common.Server(env, args.workers)
+    try:
+        def post(i: int) -> int:
+            body = json.dumps({
+                "category": codes[i % len(codes)], "description": f"基准测试上报 {i}：人行道上有流动摊贩占道经营",
+                "lat": 27.8 + (i % 97) / 1000, "lng": 113.1 + (i % 89) / 1000, "address": f"芦淞区建设路 {i} 号",
+                "reporter_phone": "13812345678",
+            }, ensure_ascii=False).encode("utf-8")
+            status, _ = common.request("POST", server.port, "/api/v1/cases", body,
+                                       {**headers_base, "Idempotency-Key": uuid.uuid4().hex})
+            return status
+
+        for i in range(args.workers * 5):  # warm every worker
+            post(-1 - i)
+        elapsed, lat, statuses = common.run_concurrently(args.reports, args.clients, post)
+    finally:
+        server.stop()
+    ok = sum(1 for s in statuses if s == 201)
+    rate = ok / elapsed
+    p50, p95 = common.pct(lat, 50) * 1000, common.pct(lat, 95) * 1000
+    print(f"cpus={os.cpu_count()} gunicorn workers={args.workers} clients={args.clients}")
+    print(f"HTTP intake: {ok}/{args.reports} reports in {elapsed:.2f} s = {rate:.0f} reports/s; "
+          f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (goals ≥ 300/s: {'met' if rate >= 300 else 'NOT met'}; "
+          f"p95 < 100 ms: {'met' if p95 < 100 else 'NOT met'})")
+
+    from wenming.cases.models import Case
+
+    rows = list(Case.objects.filter(channel="api").order_by("pk").values_list(
+        "tracking_code", "title", "description", "category_id", "lat", "lng", "address", "channel",
+        "reporter_name", "reporter_phone", "is_urgent", "status", "created_at", "updated_at")[: args.reports])
+    raw_rate, raw_lat = raw_insert_rate(database_url, rows, args.clients)
+    print(f"raw psycopg INSERT+COMMIT of the same {len(rows)} rows, {args.clients} connections: {raw_rate:.0f} rows/s; "
+          f"p50 {common.pct(raw_lat, 50) * 1000:.1f} ms, p95 {common.pct(raw_lat, 95) * 1000:.1f} ms")
+    print(f"ratio HTTP intake / raw insert: {rate / raw_rate:.2f} "
+          f"(HTTP path writes case + event + idempotency check + token lookup per report)")
+
+
+if __name__ == "__main__":
+    main()
