@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -18,4 +16,6 @@ urlpatterns = [
     path("assessments/", include("wenming.assessments.urls")),
     path("", include("wenming.api.urls")),
     path("", include("wenming.portal.urls")),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+]
+# Uploaded files are never served from MEDIA_URL: evidence, case photos and inspection photos each have a view
+# that checks who may see them (DESIGN.md §7).

@@ -19,4 +19,5 @@ urlpatterns = [
     path("points/export.xlsx", views.point_export, name="points_export"),
     path("points/import/", views.point_import, name="points_import"),
     path("markets/", views.markets, name="markets"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
 ]

@@ -351,3 +351,22 @@ def markets(request):
     """Seed §25: 定期公布各市场经营主体量化评分 — grades from closed rounds only."""
     bands = GradeBand.objects.filter(point_type__graded=True).select_related("point_type").order_by("-min_rate")
     return render(request, "inspections/markets.html", {"markets": scoring.market_history(), "bands": bands})
+
+
+@login_required
+@require_GET
+def photo(request, pk):
+    """Inspection photos are not served from MEDIA_URL: the office and the round's inspectors may see them."""
+    from django.http import FileResponse, Http404
+
+    from .models import ItemPhoto
+
+    ph = get_object_or_404(ItemPhoto.objects.select_related("item_score__inspection__round"), pk=pk)
+    _round_for(request, ph.item_score.inspection.round_id)
+    try:
+        handle = ph.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("文件已不存在。")) from None
+    response = FileResponse(handle, content_type=ph.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -193,3 +193,20 @@ def test_non_htmx_post_redirects_back_to_the_item(client, setup):
     assert r.status_code == 302 and r["Location"].endswith(f"#item-{items[0].pk}")
     r = client.post(url, {"result": "pass", "version": 0})
     assert r.status_code == 409
+
+
+def test_photos_are_served_to_the_round_only(client, setup):
+    world, rnd, point, items = setup
+    client.force_login(world.inspector)
+    photo = SimpleUploadedFile("p.png", png_bytes(), content_type="image/png")
+    _post(client, rnd, point, items[0], result="pass", photos=photo)
+    stored = ItemPhoto.objects.get()
+    url = reverse("inspections:photo", args=[stored.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content) == png_bytes()
+    client.force_login(world.outsider)  # an inspector of no round here
+    assert client.get(url).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page
+    assert client.get(stored.file.url).status_code == 404  # MEDIA_URL serves nothing
