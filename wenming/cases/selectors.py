@@ -169,9 +169,11 @@ def filter_cases(qs: QuerySet[Case], f: dict[str, Any], now: dt.datetime | None 
         if TRACKING_CODE_RE.match(code):
             # A whole tracking code: the unique index answers at once.
             qs = qs.filter(tracking_code=code)
-        elif code.startswith("WM") and len(text) <= 16 and code.isalnum():
-            qs = qs.filter(Q(tracking_code__startswith=code) | Q(description__icontains=text))
+        elif code.startswith("WM") and len(text) <= 20 and text.isascii():
+            # The start of a tracking code (a prefix LIKE uses the unique index's pattern twin on PostgreSQL).
+            qs = qs.filter(tracking_code__startswith=code)
         else:
+            # Contains-search; PostgreSQL answers it from trigram indexes (migration 0003).
             qs = qs.filter(Q(description__icontains=text) | Q(title__icontains=text) | Q(address__icontains=text))
     return qs
 
@@ -231,7 +233,13 @@ def keyset_page(qs: QuerySet, order: str, cursor: str | None, size: int = 50) ->
     """
     desc = order.startswith("-")
     field = order.lstrip("-")
-    expr = F(field).desc(nulls_last=True) if desc else F(field).asc(nulls_last=True)
+    # NULLS LAST only where NULLs can occur: "created_at DESC NULLS LAST" would not match a plain b-tree scanned
+    # backwards and PostgreSQL would sort the whole table; "due_at ASC NULLS LAST" is the index's own order.
+    nullable = qs.model._meta.get_field(field).null
+    if desc:
+        expr = F(field).desc(nulls_last=True) if nullable else F(field).desc()
+    else:
+        expr = F(field).asc(nulls_last=True) if nullable else F(field).asc()
     qs = qs.order_by(expr, "-pk" if desc else "pk")
     after = _decode(cursor) if cursor else None
     if after is not None:
