@@ -160,7 +160,10 @@ class ActionForm(forms.Form):
             self.fields["into"] = forms.ChoiceField(
                 label=_("合并至原案件"), required=False,
                 choices=[("", _("（选择疑似重复案件）"))]
-                + [(str(d.pk), f"{d.tracking_code} · {d.get_status_display()} · {d.distance_m:.0f}米") for d in duplicates],
+                # Only an accepted, open case can be the original (workflow._merge); unaccepted ones are listed on
+                # the page but not offered here.
+                + [(str(d.pk), f"{d.tracking_code} · {d.get_status_display()} · {d.distance_m:.0f}米")
+                   for d in duplicates if d.status != Status.REPORTED],
             )
             self.fields["into_code"] = forms.CharField(label=_("或输入原案件查询码"), required=False, max_length=30)
 

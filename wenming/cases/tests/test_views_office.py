@@ -280,8 +280,10 @@ def test_stale_version_on_a_still_legal_action_offers_the_form_again(office, wor
 def test_merge_offers_duplicates_and_keeps_the_reporter_informed(office, world, frozen_start):
     original = world.case(Status.IN_PROGRESS)
     dup = world.case(Status.REPORTED, lat=original.lat + 0.0001, lng=original.lng)
+    unaccepted = world.case(Status.REPORTED, lat=original.lat, lng=original.lng + 0.0001)
     page = office.get(reverse("cases:detail", args=[dup.pk])).content.decode()
-    assert "疑似重复案件" in page and original.tracking_code in page
+    assert "疑似重复案件" in page and original.tracking_code in page and unaccepted.tracking_code in page
+    assert f'<option value="{original.pk}"' in page and f'<option value="{unaccepted.pk}"' not in page
     assert act(office, dup, "merge", into=original.pk).status_code == 302
     dup.refresh_from_db()
     assert dup.status == Status.MERGED and dup.merged_into == original
