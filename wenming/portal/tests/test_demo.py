@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from wenming.accounts.models import Role, User
+from wenming.cases.models import Case
 from wenming.geo.models import GridCell
 from wenming.plans.models import Plan, ProgressReport, Target
 from wenming.portal.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -33,16 +34,24 @@ def test_demo_imports_plan_grid_users_and_reports_and_prints_logins():
         assert user.check_password(DEMO_PASSWORD)
         assert user.memberships.filter(role=login.role).exists()
     assert {r for r, _ in Role.choices} <= {login.role for login in DEMO_LOGINS}
+    # Cases in the office's and units' queues and through to callback, all through the one workflow.
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"reported", "accepted", "dispatched", "in_progress", "closed", "rejected"} <= statuses
+    assert Case.objects.filter(is_exposed=True).exists() and Case.objects.filter(satisfaction__isnull=False).exists()
+    replayed = {c.pk: c.events.order_by("at", "pk").last().to_status for c in Case.objects.all()}
+    assert all(replayed[c.pk] == c.status for c in Case.objects.all() if c.status != "merged")
 
 
 @pytest.mark.django_db
 def test_demo_twice_changes_nothing():
     run_demo()
-    counts = (Plan.objects.count(), Target.objects.count(), ProgressReport.objects.count(), GridCell.objects.count(),
-              User.objects.count())
+    def counts():
+        return (Plan.objects.count(), Target.objects.count(), ProgressReport.objects.count(),
+                GridCell.objects.count(), User.objects.count(), Case.objects.count())
+
+    before = counts()
     run_demo()
-    assert counts == (Plan.objects.count(), Target.objects.count(), ProgressReport.objects.count(),
-                      GridCell.objects.count(), User.objects.count())
+    assert before == counts()
 
 
 @pytest.mark.django_db
