@@ -168,6 +168,14 @@ if os.environ.get("WENMING_TASKS_REDIS_URL"):
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": os.environ["WENMING_TASKS_REDIS_URL"]}}
 
+# One process: memory. Several gunicorn workers or machines: set WENMING_CACHE_URL=redis://… so rate limits and
+# caches are shared.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("WENMING_CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["WENMING_CACHE_URL"]}
+    }
+
 EMAIL_BACKEND = os.environ.get("WENMING_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("WENMING_FROM_EMAIL", "wenming@localhost")
 
