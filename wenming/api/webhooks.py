@@ -1,7 +1,7 @@
 """Case events pushed to subscribed systems: signed, logged, retried with exponential backoff, replayable.
 
-`emit_case_event(event)` is called by every entry point right after `case_report()` / `transition()` wrote a
-CaseEvent (the JSON API and Open311 here; portal pages should call it too). It records one WebhookDelivery per
+`emit_case_event(event)` hears every CaseEvent that `case_report()` / `transition()` write, from any entry point
+(it is registered with `cases.workflow.on_case_event` in ApiConfig.ready). It records one WebhookDelivery per
 interested subscription and enqueues the sending task once the surrounding transaction commits, so a rolled-back
 change is never announced and the worker always finds the delivery row.
 

@@ -26,6 +26,7 @@ from .workflow import (
     CaseChanged,
     Status,
     WorkflowError,
+    announce,
     prepare_attachments,
     save_attachments,
     transition,
@@ -174,6 +175,7 @@ def case_report(
                 public=True,
             )
             save_attachments(event, files)
+            announce(event)
     except IntegrityError:
         if idempotency_key:
             existing = Case.objects.filter(idempotency_key=idempotency_key).first()

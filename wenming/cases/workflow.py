@@ -25,7 +25,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import mimetypes
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -219,6 +219,26 @@ def _setting(name: str, default):
 # The one entry point
 
 
+_listeners: list[Callable[[Any], None]] = []
+
+
+def on_case_event(listener: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register `listener(event)` to hear of every case event, whatever page, API or job wrote it.
+
+    Higher apps (webhooks in wenming.api) subscribe here from their AppConfig.ready(), so cases never imports
+    them and no entry point can forget to announce. Listeners run inside the writing transaction: what they
+    record rolls back with it, and anything sent outside must wait for on_commit.
+    """
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def announce(event) -> None:
+    for listener in _listeners:
+        listener(event)
+
+
 def transition(
     case: Case,
     action: str,
@@ -291,6 +311,7 @@ def transition(
             public=rule_.public,
         )
         save_attachments(event, files)
+        announce(event)
 
     for field in Case._meta.concrete_fields:
         setattr(case, field.attname, getattr(locked, field.attname))

@@ -27,7 +27,6 @@ from django.views.decorators.csrf import csrf_exempt
 
 from wenming.api import ratelimit
 from wenming.api.models import Open311Intake, Open311Key
-from wenming.api.webhooks import emit_new_case
 from wenming.cases.models import Case, CaseAttachment, CaseEvent, Category, Channel
 from wenming.cases.services import case_report
 from wenming.cases.workflow import OPEN_STATES, Action
@@ -368,7 +367,6 @@ def create_request(request, fmt, params):
     now = clock.now()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         Open311Key.objects.filter(pk=key.pk).update(last_used_at=now)  # at most once a minute: no write per call
-    emit_new_case(case)
     if svc.moderated():
         item = {"token": case.tracking_code, "service_notice": _("已收到，待受理后可凭令牌查询编号"),
                 "account_id": values["account_id"]}

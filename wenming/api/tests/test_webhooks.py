@@ -173,3 +173,28 @@ def test_admin_lists_failures_and_replays(admin_client, world, subscription, rec
 def test_emit_never_breaks_the_caller(world, monkeypatch):
     monkeypatch.setattr(WebhookSubscription.objects, "filter", lambda **kw: 1 / 0)
     assert webhooks.emit_case_event(object()) == []
+
+
+@pytest.mark.django_db
+def test_page_actions_are_announced_too(client):
+    """An action taken on a page (not through the API) reaches the subscribers: announcing is the workflow's job."""
+    from wenming.accounts.models import Membership, OrgUnit, Role, User
+    from wenming.api.models import WebhookDelivery, WebhookSubscription
+    from wenming.cases.models import Case, Category
+    from wenming.cases.services import case_report
+    from wenming.cases.taxonomy import load_categories
+
+    load_categories()
+    WebhookSubscription.objects.create(name="热线系统", url="http://127.0.0.1:9/hook", events=[], secret="s3cret")
+    category = Category.objects.public().order_by("code").first()
+    case = case_report(category=category, description="人行道上有人占道经营，影响通行。", channel="web",
+                       address="芦淞区建设南路")
+    office = User.objects.create_user("office-hook", password="x")
+    Membership.objects.create(user=office, org_unit=OrgUnit.objects.create(name="市文明办"), role=Role.OFFICE)
+    client.force_login(office)
+    case = Case.objects.get(pk=case.pk)
+    response = client.post(f"/cases/{case.pk}/act/accept/", {"accept-version": case.version, "accept-note": ""})
+    assert response.status_code in (200, 302)
+    assert Case.objects.get(pk=case.pk).status == "accepted"
+    assert list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))[-2:] == [
+        "case.report", "case.accept"]

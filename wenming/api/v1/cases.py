@@ -1,7 +1,7 @@
 """/api/v1/cases: report (JSON or multipart with photos), list with filters, detail, workflow actions.
 
 Views stay thin: reporting goes through `cases.services.case_report` and every state change through
-`cases.workflow.transition` (DESIGN.md §3), followed by `emit_case_event` for webhooks.
+`cases.workflow.transition` (DESIGN.md §3); webhooks hear every event through `cases.workflow.on_case_event`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pydantic import Field
 
 from wenming.accounts.models import OrgUnit
 from wenming.api.models import Scope
-from wenming.api.webhooks import emit_case_event, emit_new_case
 from wenming.cases.models import Case, Category, Channel, normalise_tracking_code
 from wenming.cases.services import case_report
 from wenming.cases.workflow import Action, Status, legal_actions, roles_of, transition
@@ -314,8 +313,6 @@ def _create(request, response: HttpResponse, data: CaseIn, photos=()):
         actor=who.user,
         is_urgent=data.is_urgent,
     )
-    if not replayed:
-        emit_new_case(case)
     response["Idempotent-Replayed"] = "true" if replayed else "false"
     response["Location"] = f"/api/v1/cases/{case.tracking_code}"
     case = Case.objects.select_related("category", "assigned_unit", "district", "street", "grid_cell").get(pk=case.pk)
@@ -385,9 +382,8 @@ def act_on_case(request, ref: str, data: ActionIn):
     for name in ("working_days", "satisfaction", "into"):
         if getattr(data, name) is not None:
             payload[name] = getattr(data, name)
-    event = transition(
+    transition(
         case, data.action, actor=who.user, note=data.note, data=payload, expected_version=data.expected_version
     )
-    emit_case_event(event)
     case = Case.objects.select_related("category", "assigned_unit", "district", "street", "grid_cell").get(pk=case.pk)
     return case_detail(request, case, who)
