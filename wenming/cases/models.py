@@ -254,6 +254,9 @@ class Case(TimeStamped):
             # A unit's workbench reads its cases by deadline; the overdue queue reads (status, due_at) above.
             models.Index(fields=["assigned_unit", "due_at"], name="case_unit_due"),
             models.Index(fields=["due_at"], name="case_due"),
+            # Month and quarter metrics select by when a case entered the loop (assessments.metrics).
+            models.Index(fields=["accepted_at"], name="case_accepted"),
+            models.Index(fields=["dispatched_at"], name="case_dispatched"),
             # Rare flags: partial indexes stay small and serve the supervised / exposed / extension queues.
             models.Index(
                 fields=["created_at"], condition=models.Q(is_supervised=True), name="case_supervised_created"
@@ -324,7 +327,11 @@ class CaseEvent(models.Model):
         verbose_name = _("案件办理记录")
         verbose_name_plural = _("案件办理记录")
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+        indexes = [
+            models.Index(fields=["case", "at"], name="case_event_case_at"),
+            # Period metrics read events of one action in a date range (退单 per unit, assessments.metrics).
+            models.Index(fields=["action", "at"], name="case_event_action_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.tracking_code} {self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
