@@ -615,8 +615,8 @@ def prepare_attachments(attachments: Iterable[AttachmentIn | File], action: str)
             with Image.open(f) as image:
                 image.verify()
                 real_type = Image.MIME.get(image.format or "", "")
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            real_type = ""
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            real_type = ""  # a decompression bomb (a few KB that unpack to gigapixels) is no photo either
         f.seek(0)
         if real_type not in ALLOWED_CONTENT_TYPES:
             _refuse("file_type", _g("文件「%(name)s」不是有效的图片（支持 JPEG、PNG、WebP、GIF）") % {"name": name})
