@@ -15,11 +15,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # name: (中文说明, English)
     "demo": ("初始化数据库、导入默认实施方案并加载演示数据（可重复运行）", "migrate, import the default plan, load demo data"),
     "serve": ("以生产级服务器（gunicorn）运行平台", "run the platform with a production server (gunicorn)"),
+    "worker": ("运行后台任务处理进程（报表生成、通知、超期督办）", "run the background task worker"),
     "import-plan": ("导入实施方案文档（.txt/.docx），支持 --dry-run 与 --json", "import a plan document (--dry-run, --json)"),
     "import-grid": ("从 GeoJSON 导入单元网格", "import grid cells from GeoJSON"),
-    "locate": ("查询坐标所在的网格、社区、街道、区县", "which grid cell, community, street, district holds a point"),
-    "target-board": ("导出滞后、逾期、未报送目标（Excel）", "export lagging, overdue and unreported targets (Excel)"),
-    "worker": ("运行后台任务处理进程", "run the background task worker"),
+    "import-points": ("从 Excel 导入测评点位", "import inspection points from Excel"),
+    "load-categories": ("载入问题类别（事件、部件与方案所列不文明现象）", "load the case category taxonomy"),
+    "sweep": ("超期督办：对超过处置时限的案件自动督办并通知", "supervise overdue cases and notify units"),
+    "report": ("生成周观察、月分析、季通报、年考核（report generate …）", "generate weekly/monthly/quarterly/annual products"),
+    "open311-key": ("管理 Open311 密钥（create NAME / list / revoke）", "manage Open311 api keys"),
+    "api-token": ("管理 JSON API 令牌（create NAME --scope …）", "manage JSON API tokens"),
     "migrate": ("更新数据库结构", "apply database migrations"),
     "createsuperuser": ("创建系统管理员账号", "create an administrator account"),
 }

@@ -35,3 +35,21 @@ def test_console_name_maps_to_command(world, capsys):
 
     assert main(["open311-key", "create", "热线"]) == 0
     assert capsys.readouterr().out.strip().startswith("o311_")
+
+
+def test_api_token_create_works_for_the_api_and_revoke_stops_it(client, world):
+    from wenming.api.models import ApiToken
+
+    out = io.StringIO()
+    call_command("api_token", "create", "热线系统", "--scope", "read_public", "--scope", "report",
+                 "--client", "12345热线", stdout=out, stderr=io.StringIO())
+    raw = out.getvalue().strip()
+    token = ApiToken.objects.get(name="热线系统")
+    assert token.client.name == "12345热线" and sorted(token.scopes) == ["read_public", "report"]
+    assert raw not in token.key_hash
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get("/api/v1/categories", **auth).status_code == 200
+    call_command("api_token", "revoke", token.prefix, stdout=io.StringIO())
+    assert client.get("/api/v1/cases", **auth).status_code == 401
+    with pytest.raises(CommandError, match="scope"):
+        call_command("api_token", "create", "无权限", stdout=io.StringIO(), stderr=io.StringIO())
