@@ -21,7 +21,7 @@ from wenming.accounts.models import OrgUnit
 from wenming.api.models import Scope
 from wenming.cases.models import Case, Category, Channel, normalise_tracking_code
 from wenming.cases.services import case_report
-from wenming.cases.workflow import Action, Status, legal_actions, roles_of, transition
+from wenming.cases.workflow import Action, AttachmentIn, Status, legal_actions, roles_of, transition
 from wenming.core import clock, workcal
 
 from . import pagination
@@ -32,6 +32,7 @@ from .schemas import Strict, reject_unknown_form_fields
 router = Router(tags=["案件"])
 
 IDEMPOTENCY_KEY_MAX = 64
+ACTION_PHOTOS_MAX = 9  # as the case pages (cases.forms.MAX_PHOTOS)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -361,6 +362,25 @@ def get_case(request, ref: str):
 @router.post("/cases/{ref}/actions", response=responses({200: CaseDetail}), summary="办理案件")
 def act_on_case(request, ref: str, data: ActionIn):
     """Apply a workflow action (the same table and checks as the pages). Illegal actions answer 409/403."""
+    return _act(request, ref, data)
+
+
+@router.post("/cases/{ref}/actions/upload", response=responses({200: CaseDetail}), summary="办理案件（带照片）")
+def act_on_case_with_photos(request, ref: str, data: Form[ActionIn], photos: File[list[UploadedFile]] = None):
+    """multipart/form-data: the fields of `POST /cases/{ref}/actions` plus up to 9 `photos` (JPEG/PNG/WebP/GIF,
+    checked by content), e.g. a unit's 处置反馈 (feed_back) with after photos. The same transition() decides."""
+    require(request, Scope.ACT_FOR_UNIT)
+    reject_unknown_form_fields(request, ActionIn, files=("photos",))
+    photos = list(photos or ())
+    if len(photos) > ACTION_PHOTOS_MAX:
+        raise ApiError(400, "invalid", _("最多上传%(n)s张照片") % {"n": ACTION_PHOTOS_MAX},
+                       [{"field": "photos", "message": _("最多上传%(n)s张照片") % {"n": ACTION_PHOTOS_MAX}}])
+    kind = "after" if data.action == Action.FEED_BACK else "evidence"
+    attachments = [AttachmentIn(file=f, kind=kind, name=(f.name or "photo")[-100:]) for f in photos]
+    return _act(request, ref, data, attachments)
+
+
+def _act(request, ref: str, data: ActionIn, attachments=()):
     who = require(request, Scope.ACT_FOR_UNIT)
     if who.user is None:
         raise forbidden(_("该令牌未绑定用户账号，不能办理案件"))
@@ -383,7 +403,8 @@ def act_on_case(request, ref: str, data: ActionIn):
         if getattr(data, name) is not None:
             payload[name] = getattr(data, name)
     transition(
-        case, data.action, actor=who.user, note=data.note, data=payload, expected_version=data.expected_version
+        case, data.action, actor=who.user, note=data.note, data=payload, expected_version=data.expected_version,
+        attachments=attachments,
     )
     case = Case.objects.select_related("category", "assigned_unit", "district", "street", "grid_cell").get(pk=case.pk)
     return case_detail(request, case, who)
