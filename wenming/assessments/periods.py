@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from wenming.core import workcal
 
-MONTH, QUARTER, YEAR, CUSTOM = "month", "quarter", "year", "custom"
+WEEK, MONTH, QUARTER, YEAR, CUSTOM = "week", "month", "quarter", "year", "custom"
 _PATTERNS = (
+    (re.compile(r"^(\d{4})-[Ww](\d{1,2})$"), WEEK),
     (re.compile(r"^(\d{4})-(\d{1,2})$"), MONTH),
     (re.compile(r"^(\d{4})-[Qq]([1-4])$"), QUARTER),
     (re.compile(r"^(\d{4})$"), YEAR),
@@ -35,6 +36,13 @@ class Period:
 
     # --- constructors ----------------------------------------------------------------------------------------
     @classmethod
+    def week(cls, year: int, week: int) -> Period:
+        """ISO 8601 week (Monday to Sunday): 2026-W47 starts on Monday 16 November 2026. ValueError if the
+        year has no such week (only some years have a week 53)."""
+        start = dt.date.fromisocalendar(year, week, 1)
+        return cls(start, start + dt.timedelta(days=7), WEEK)
+
+    @classmethod
     def month(cls, year: int, month: int) -> Period:
         start = dt.date(year, month, 1)
         return cls(start, _add_months(start, 1), MONTH)
@@ -52,13 +60,16 @@ class Period:
     def containing(cls, day: dt.date, kind: str = MONTH) -> Period:
         if kind == YEAR:
             return cls.year_of(day.year)
+        if kind == WEEK:
+            iso = day.isocalendar()
+            return cls.week(iso.year, iso.week)
         if kind == QUARTER:
             return cls.quarter(day.year, (day.month - 1) // 3 + 1)
         return cls.month(day.year, day.month)
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """"2019-09" (month), "2019-Q3" (quarter) or "2019" (year); ValueError otherwise."""
+        """"2019-W38" (ISO week), "2019-09" (month), "2019-Q3" (quarter) or "2019" (year); ValueError otherwise."""
         text = (text or "").strip()
         for pattern, kind in _PATTERNS:
             m = pattern.match(text)
@@ -67,6 +78,11 @@ class Period:
             year = int(m.group(1))
             if not 2000 <= year <= 2100:
                 break
+            if kind == WEEK:
+                try:
+                    return cls.week(year, int(m.group(2)))
+                except ValueError:
+                    break
             if kind == MONTH:
                 month = int(m.group(2))
                 if not 1 <= month <= 12:
@@ -88,6 +104,9 @@ class Period:
 
     @property
     def code(self) -> str:
+        if self.kind == WEEK:
+            iso = self.start.isocalendar()
+            return f"{iso.year}-W{iso.week:02d}"
         if self.kind == MONTH:
             return f"{self.start:%Y-%m}"
         if self.kind == QUARTER:
@@ -98,6 +117,13 @@ class Period:
 
     @property
     def label(self) -> str:
+        if self.kind == WEEK:
+            iso = self.start.isocalendar()
+            last = self.end - dt.timedelta(days=1)
+            return _("%(y)s年第%(w)s周（%(a)s至%(b)s）") % {
+                "y": iso.year, "w": iso.week, "a": f"{self.start.month}月{self.start.day}日",
+                "b": f"{last.month}月{last.day}日",
+            }
         if self.kind == MONTH:
             return _("%(y)s年%(m)s月") % {"y": self.start.year, "m": self.start.month}
         if self.kind == QUARTER:
@@ -116,6 +142,8 @@ class Period:
         return out
 
     def previous(self) -> Period:
+        if self.kind == WEEK:
+            return Period.containing(self.start - dt.timedelta(days=7), WEEK)
         if self.kind == MONTH:
             return Period.month(*_ym(_add_months(self.start, -1)))
         if self.kind == QUARTER:
