@@ -571,8 +571,11 @@ def build_quarterly(ctx: Context) -> dict:
     ctx.progress(60, _("表扬与批评"))
     blocks.append(heading(_("四、表扬和批评")))
     ranked = unit_ranking.ranked
-    praised = ranked[: s.praise_count]
-    criticised = [r for r in ranked[::-1][: s.criticism_count] if r not in praised][::-1]
+    # Praise from the top, criticism from the bottom, never the same unit: with few ranked units each side gets
+    # at most half of them.
+    half = len(ranked) // 2
+    praised = ranked[: min(s.praise_count, half)]
+    criticised = ranked[len(ranked) - min(s.criticism_count, half):] if half else []
     snap["praise"] = [{"unit": r.key, "name": r.name, "score": num(r.score)} for r in praised]
     snap["criticism"] = [{"unit": r.key, "name": r.name, "score": num(r.score)} for r in criticised]
     if praised:
