@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import path
 from ninja import NinjaAPI
 
-from . import cases, categories, docs, errors, inspections, org, plans
+from . import cases, categories, docs, errors, inspections, metrics, org, plans
 from .auth import AUTH
 
 api = NinjaAPI(
@@ -26,6 +26,7 @@ api.add_router("", categories.router)
 api.add_router("", org.router)
 api.add_router("", plans.router)
 api.add_router("", inspections.router)
+api.add_router("", metrics.router)
 
 
 def urls():
