@@ -80,9 +80,6 @@ def _measures(plan: Plan):
     )
 
 
-RECENT_HISTORY = 6
-
-
 def _load(plan: Plan, measures, today: dt.date, *, with_history: bool = False):
     """Targets of ``measures`` with their status (``t.st``) and, optionally, report history (``t.history``)."""
     measures = list(measures)
@@ -118,9 +115,7 @@ def _load(plan: Plan, measures, today: dt.date, *, with_history: bool = False):
         grouped = defaultdict(list)
         for r in reports:
             grouped[r.target_id].append(r)
-        # Only the latest few reports per target are drawn on the list (the rest load on demand), so only
-        # their evidence is fetched: a unit with years of monthly reports keeps a fast page.
-        prefetch_related_objects([r for rs in grouped.values() for r in rs[:RECENT_HISTORY]], "evidence")
+        prefetch_related_objects([rs[0] for rs in grouped.values()], "evidence")
     else:
         grouped = st.reports_by_target(targets, today)
     results = st.statuses_for(targets, today, reports=grouped)
@@ -129,9 +124,11 @@ def _load(plan: Plan, measures, today: dt.date, *, with_history: bool = False):
         t.st = results[t.pk]
         t.report_url = report_url.format(t.pk)
         t.value_text = st.fmt_num(t.value)
+        # Only the latest report is drawn; the full history loads when it is opened (plans:history), so a unit
+        # with years of monthly reports keeps a fast list.
         t.history = grouped.get(t.pk, [])
-        t.recent_history = t.history[:RECENT_HISTORY]
-        for r in t.recent_history if with_history else ():
+        t.recent_history = t.history[:1]
+        for r in t.recent_history:
             r.value_text = st.fmt_num(r.value)
         t.years = st.yearly_history(t, t.history, today) if with_history else []
     return measures, targets, results
