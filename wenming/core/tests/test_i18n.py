@@ -160,6 +160,34 @@ def test_translations_keep_placeholders_and_are_english(po_entries):
     assert not problems, "\n".join(problems)
 
 
+# Names makemessages (xgettext with Django's keywords) extracts; a string passed to any other alias, such as
+# ``from django.utils.translation import gettext as _g``, never reaches the .po and stays Chinese in English.
+EXTRACTED_NAMES = {
+    "_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy",
+    "pgettext", "pgettext_lazy", "npgettext", "npgettext_lazy",
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cases (views_intake, services, workflow), inspections.services and portal.views import `gettext as _g`, "
+    "which makemessages does not extract; rename those calls, rerun makemessages, translate, then drop this marker",
+)
+def test_translation_functions_use_names_makemessages_extracts():
+    package = Path(settings.LOCALE_PATHS[0]).parent
+    aliased = []
+    for path in sorted(package.rglob("*.py")):
+        if {"tests", "migrations"} & set(path.relative_to(package).parts):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for name in node.names:
+                    if name.asname and name.asname not in EXTRACTED_NAMES:
+                        aliased.append(f"{path.relative_to(package)}: {name.name} as {name.asname}")
+    assert not aliased, "translation functions under names makemessages skips:\n" + "\n".join(aliased)
+
+
 def test_django_reads_the_english_catalog():
     with translation.override("en"):
         assert translation.gettext("登录") == "Log in"
