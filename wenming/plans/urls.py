@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "plans"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("targets/<int:pk>/report/", views.report_progress, name="report"),
     path("targets/<int:pk>/history/", views.target_history, name="history"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("import/", import_views.plan_import, name="import"),
     path("board/", views.board, name="board"),
     path("board.xlsx", views.board_xlsx, name="board_xlsx"),
     path("board/chart.svg", views.board_chart, name="board_chart"),
