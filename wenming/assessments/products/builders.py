@@ -24,6 +24,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wenming.accounts.models import OrgUnit
 from wenming.assessments import metrics
@@ -745,7 +746,10 @@ def _rate2(rate: Rate | None) -> Decimal | None:
     return rate.rate.quantize(CENT, ROUND_HALF_UP)
 
 
-ANNUAL_COLUMNS = ["排名", "名称", "目标任务完成率(%)", "案件综合指标值", "实地测评得分率(%)", "创文办评价", "综合得分", "等次"]
+ANNUAL_COLUMNS = [
+    gettext_lazy("排名"), gettext_lazy("名称"), gettext_lazy("目标任务完成率(%)"), gettext_lazy("案件综合指标值"),
+    gettext_lazy("实地测评得分率(%)"), gettext_lazy("创文办评价"), gettext_lazy("综合得分"), gettext_lazy("等次"),
+]
 
 
 def _annual_table_rows(rows: list[AnnualRow]) -> list[list]:
@@ -786,7 +790,7 @@ def build_annual(ctx: Context) -> dict:
         _("依据%(m)s，综合得分由%(parts)s加权计算（各项按百分制）；某项无法计量的，按其余各项权重折算。等次：%(bands)s。")
         % {"m": str(model), "parts": parts, "bands": bands}))
     blocks.append(heading(_("二、责任单位考核结果")))
-    blocks.append(table("units", _("责任单位年度考核结果"), [_(c) for c in ANNUAL_COLUMNS], _annual_table_rows(units),
+    blocks.append(table("units", _("责任单位年度考核结果"), [str(c) for c in ANNUAL_COLUMNS], _annual_table_rows(units),
                         sheet=_("单位考核")))
     top = [r for r in units if r.score is not None][:20]
     if top:
@@ -796,7 +800,7 @@ def build_annual(ctx: Context) -> dict:
                         values=[grade_counts[g] for g in grade_names], center_text=str(len(units))))
     ctx.progress(70, _("区县考核结果"))
     blocks.append(heading(_("三、区县考核结果")))
-    blocks.append(table("districts", _("区县年度考核结果"), [_(c) for c in ANNUAL_COLUMNS], _annual_table_rows(districts),
+    blocks.append(table("districts", _("区县年度考核结果"), [str(c) for c in ANNUAL_COLUMNS], _annual_table_rows(districts),
                         sheet=_("区县考核")))
     ranked_d = [r for r in districts if r.score is not None]
     if ranked_d:

@@ -331,3 +331,19 @@ def test_schedule_queues_each_due_product_once(town):
         assert enqueue_due(monday) == []  # an hour later: nothing new
     assert set(Product.objects.values_list("job_state", flat=True)) == {JobState.DONE}
     assert Decimal(Product.objects.count()) == 4
+
+
+def test_no_chinese_font_fails_the_job_with_a_clear_message(week42, monkeypatch, tmp_path):
+    from wenming.core import charts
+
+    def missing():
+        raise charts.NoCJKFontError("未找到中文字体，图表无法显示中文：请安装 fonts-noto-cjk 或 fonts-wqy-microhei。")
+
+    monkeypatch.setattr(charts, "cjk_font", missing)
+    with clock.frozen(NOW), pytest.raises(CommandError, match="未找到中文字体"):
+        call_command("report", "generate", "weekly", "--period", "2019-W42", "--out", str(tmp_path / "out"))
+    product = Product.objects.get()
+    assert product.job_state == JobState.FAILED and "未找到中文字体" in product.progress_message
+    assert not product.snapshot and not product.docx and not (tmp_path / "out").exists()
+    monkeypatch.undo()
+    assert generate("weekly", "2019-W42").job_state == JobState.DONE  # once fonts exist, the same product generates

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from wenming.assessments.models import Product, ProductKind
 from wenming.assessments.products.periods import PeriodError, parse_period
 from wenming.assessments.products.services import ProductError, generate_now
+from wenming.core.charts import NoCJKFontError
 
 KINDS = [k.value for k in ProductKind]
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
     def handle(self, *args, action, **opts):
         try:
             return getattr(self, f"do_{action}")(**opts)
-        except (PeriodError, ProductError) as exc:
+        except (PeriodError, ProductError, NoCJKFontError) as exc:
             raise CommandError(str(exc)) from None
 
     def do_generate(self, kind, period, out, **_opts):
