@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
+from wenming.inspections.services import load_grade_bands
+
 from .conftest import World, bearer
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
@@ -23,6 +25,7 @@ def office_headers(db):
     signals.request_finished.disconnect(close_old_connections)
     try:
         world = World()
+        load_grade_bands()  # inspection point types and market grade bands: real bodies to check
         yield {"Authorization": bearer(world.office_token)["HTTP_AUTHORIZATION"]}
     finally:
         signals.request_started.connect(close_old_connections)
