@@ -60,3 +60,19 @@ def test_serve_runs_a_real_server(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_every_listed_command_exists():
+    """`wenming --help` only advertises commands that run."""
+    import django
+    from django.core.management import get_commands
+
+    from wenming.cli import COMMANDS
+
+    django.setup()
+    available = set(get_commands())
+    for name in COMMANDS:
+        if name == "serve":
+            continue
+        target = "db_worker" if name == "worker" else name.replace("-", "_")
+        assert target in available, name
