@@ -210,10 +210,24 @@ def _correction(doc, snapshot: dict, cell_style) -> None:
                cell_style)
 
 
+# A portrait A4 type area (156 mm) holds about nine readable columns at 五号; wider tables (the unit metric table
+# has 17) keep their key columns in Word and say that the workbook has them all.
+DOCX_MAX_COLUMNS = 9
+KEY_COLUMNS = ("立案数", "结案率", "按期处置率", "满意率", "得分率", "综合指标值", "综合得分", "等级", "得分")
+
+
+def _compact(columns: list, rows: list) -> tuple[list, list, bool]:
+    if len(columns) <= DOCX_MAX_COLUMNS:
+        return columns, rows, False
+    keep = [0, 1] + [i for i, c in enumerate(columns) if i > 1 and str(c).startswith(KEY_COLUMNS)]
+    keep = keep[:DOCX_MAX_COLUMNS]
+    return [columns[i] for i in keep], [[r[i] for i in keep if i < len(r)] for r in rows], True
+
+
 def _table(doc, block: dict, cell_style) -> None:
     caption = _centered(doc)
     _run(caption, block.get("title", ""), H1_FONT, Pt(14))
-    columns, rows = block["columns"], block["rows"]
+    columns, rows, compacted = _compact(block["columns"], block["rows"])
     tbl = doc.add_table(rows=len(rows) + 1, cols=len(columns))
     tbl.style = doc.styles["Table Grid"]
     tbl.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -228,6 +242,9 @@ def _table(doc, block: dict, cell_style) -> None:
             if header:
                 run.font.bold = True
     _repeat_header(all_rows[0])
+    if compacted:
+        _run(_centered(doc), _("（正文列出主要指标，完整数据见同期 Excel 工作簿“%(sheet)s”表。）")
+             % {"sheet": block.get("sheet") or block.get("title", "")}, BODY_FONT, Pt(12))
     if block.get("note"):
         doc.add_paragraph(block["note"])
     doc.add_paragraph()
