@@ -445,22 +445,6 @@ STATUS_COLORS = {
 OVERDUE_COLOR = "#c53030"
 
 
-def parse_bbox(raw: str) -> tuple[float, float, float, float] | None:
-    """`min_lng,min_lat,max_lng,max_lat` (Leaflet's toBBoxString order); None when malformed."""
-    import math
-
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        return None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        return None
-    min_lng, min_lat, max_lng, max_lat = values
-    if min_lng > max_lng or min_lat > max_lat:
-        return None
-    return min_lng, min_lat, max_lng, max_lat
-
-
 def map_features(qs: QuerySet[Case], bbox, limit: int = MAP_MAX_FEATURES) -> tuple[list[dict], bool]:
     """GeoJSON features for cases with a point, newest first, at most `limit` (and whether more exist)."""
     qs = qs.filter(lat__isnull=False, lng__isnull=False)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wenming.accounts.models import Role
 from wenming.core import clock
+from wenming.geo.geometry import parse_bbox
 
 from . import exports, selectors
 from .context_processors import notifications as unread_context
@@ -373,7 +374,7 @@ def case_map_geojson(request):
                             json_dumps_params={"ensure_ascii": False})
     bbox = None
     if request.GET.get("bbox"):
-        bbox = selectors.parse_bbox(request.GET["bbox"])
+        bbox = parse_bbox(request.GET["bbox"])
         if bbox is None:
             return JsonResponse({"error": _("bbox 参数应为“最小经度,最小纬度,最大经度,最大纬度”"), "code": "invalid"},
                                 status=400, json_dumps_params={"ensure_ascii": False})

@@ -122,3 +122,17 @@ def grid_code_problem(code: str, community_code: str | None = None) -> str | Non
     if community_code is not None and code[:12] != community_code:
         return _("网格编码前 12 位应与所属社区编码 %(community)s 一致") % {"community": community_code}
     return None
+
+
+def parse_bbox(raw: str) -> tuple[float, float, float, float] | None:
+    """`min_lng,min_lat,max_lng,max_lat` (Leaflet's toBBoxString order); None when malformed."""
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        return None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        return None
+    min_lng, min_lat, max_lng, max_lat = values
+    if min_lng > max_lng or min_lat > max_lat:
+        return None
+    return min_lng, min_lat, max_lng, max_lat

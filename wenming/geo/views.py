@@ -6,14 +6,13 @@ Read-only and public: boundaries, codes and responsible units are the public fac
 
 from __future__ import annotations
 
-import math
-
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from .geometry import parse_bbox
 from .models import GridCell, Jurisdiction, JurisdictionKind
 
 MAX_CELLS = 2000  # per response: enough for a street at full zoom, small enough for a phone
@@ -58,20 +57,6 @@ def _bad_request(message: str, code: str = "invalid") -> JsonResponse:
     return JsonResponse({"error": message, "code": code}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
-def _parse_bbox(raw: str) -> tuple[float, float, float, float] | None:
-    """`min_lng,min_lat,max_lng,max_lat` (Leaflet's toBBoxString order); None when malformed."""
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        return None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
-        return None
-    min_lng, min_lat, max_lng, max_lat = values
-    if min_lng > max_lng or min_lat > max_lat:
-        return None
-    return min_lng, min_lat, max_lng, max_lat
-
-
 def _unit(cell: GridCell) -> tuple[str | None, bool]:
     """The responsible unit's name and whether it is the street office answering by default (属地兜底)."""
     if cell.responsible_unit is not None:
@@ -88,7 +73,7 @@ def cells_geojson(request):
         "community__parent__parent", "community__parent__government", "responsible_unit"
     ).order_by("code")
     if request.GET.get("bbox"):
-        bbox = _parse_bbox(request.GET["bbox"])
+        bbox = parse_bbox(request.GET["bbox"])
         if bbox is None:
             return _bad_request(_("bbox 参数应为“最小经度,最小纬度,最大经度,最大纬度”"))
         min_lng, min_lat, max_lng, max_lat = bbox
