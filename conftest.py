@@ -13,6 +13,16 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
+def _postgres_only(request):
+    """Tests marked postgres_only (row locks, real concurrency) run in CI's PostgreSQL pass and skip on SQLite."""
+    if request.node.get_closest_marker("postgres_only"):
+        from django.conf import settings
+
+        if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+            pytest.skip("需要 PostgreSQL（行锁）/ needs PostgreSQL row locks")
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -5,7 +5,6 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from PIL import Image
 
@@ -24,12 +23,6 @@ def _fresh_cache():
     cache.clear()  # rate-limit windows must not leak between tests
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    if request.node.get_closest_marker("postgres_only") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        pytest.skip("需要 PostgreSQL / needs PostgreSQL")
 
 
 @pytest.fixture

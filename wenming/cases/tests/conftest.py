@@ -5,7 +5,6 @@ import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 
 from wenming.accounts.models import Membership, OrgUnit, OrgUnitKind, Role, User
 from wenming.cases.models import (
@@ -24,12 +23,6 @@ SH = ZoneInfo("Asia/Shanghai")
 # Friday before the 2019 National Day week: 29 Sep (Sunday) is a working day, 1–7 Oct are holidays.
 START = dt.datetime(2019, 9, 27, 10, 0, tzinfo=SH)
 _codes = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request):
-    if request.node.get_closest_marker("postgres_only") and "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
-        pytest.skip("需要 PostgreSQL（行锁）/ needs PostgreSQL row locks")
 
 
 @pytest.fixture
