@@ -124,6 +124,19 @@ def is_workday(day: dt.date | dt.datetime) -> bool:
     return _Calendar().is_workday(day)
 
 
+def workdays_between(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
+    """Whether each day from `first` to `last` (both included) is a working day, in date order.
+
+    One calendar for the whole range: overrides are read once per year, so a report can look up a two-year
+    span in a handful of queries (e.g. the working-day arrays of the case metrics).
+    """
+    cal, days, day = _Calendar(), {}, first
+    while day <= last:
+        days[day] = cal.is_workday(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
 def end_of_business(day: dt.date) -> dt.datetime:
     return _at(day, working_periods()[-1][1])
 

@@ -96,3 +96,14 @@ def test_working_periods_are_configurable(settings):
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         workcal.add_working_days(dt.datetime(2019, 9, 30, 10), 1)
+
+
+def test_workdays_between_agrees_with_is_workday_and_reads_overrides_once_per_year(django_assert_max_num_queries):
+    CalendarOverride.objects.create(date=dt.date(2019, 10, 8), is_workday=False, note="测试：临时放假")
+    first, last = dt.date(2018, 12, 25), dt.date(2019, 10, 10)
+    with django_assert_max_num_queries(2):  # 2018 and 2019
+        days = workcal.workdays_between(first, last)
+    assert list(days) == [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    assert all(days[d] == workcal.is_workday(d) for d in days)
+    assert days[dt.date(2019, 9, 29)] and not days[dt.date(2019, 10, 1)] and not days[dt.date(2019, 10, 8)]
+    assert workcal.workdays_between(last, first) == {}
