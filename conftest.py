@@ -23,6 +23,26 @@ def _postgres_only(request):
 
 
 @pytest.fixture(autouse=True)
+def _clock_not_left_frozen():
+    """A test that leaves the one clock frozen would silently change every later test's "now"."""
+    from wenming.core import clock
+
+    yield
+    leaked, clock._frozen = clock._frozen, None
+    assert leaked is None, f"clock left frozen at {leaked}"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in zh-hans: a page requested in English must not leave English active for the next test."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

@@ -271,14 +271,15 @@ def test_two_threads_claiming_at_once_one_wins(town):
 
     def claim(_i):
         try:
-            with clock.frozen(NOW):
-                return services.generation_claim(kind="monthly", period="2019-10")[0].pk
+            return services.generation_claim(kind="monthly", period="2019-10")[0].pk
         except services.ProductBusy:
             return "busy"
         finally:
             connection.close()
 
-    with ThreadPoolExecutor(4) as pool:
+    # The clock is frozen once around the threads: freezing inside each thread would race on the one shared
+    # clock and let a thread see the real "now" (and take over a "stale" job).
+    with clock.frozen(NOW), ThreadPoolExecutor(4) as pool:
         results = list(pool.map(claim, range(4)))
     assert results.count("busy") == 3 and Product.objects.count() == 1
 
