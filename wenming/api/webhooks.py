@@ -5,6 +5,13 @@
 interested subscription and enqueues the sending task once the surrounding transaction commits, so a rolled-back
 change is never announced and the worker always finds the delivery row.
 
+"Is anyone subscribed?" is asked for every event, and the usual answer is no: that answer is remembered per
+process for SUBSCRIBERS_RECHECK_SECONDS. Saving or deleting a WebhookSubscription in this process forgets it at
+once (post_save/post_delete, and again when that transaction commits); a subscription added or re-enabled by
+another process (the admin in another worker) is heard within SUBSCRIBERS_RECHECK_SECONDS — events written in
+that window are not delivered to it. Bulk `.update()`s bypass the signals: call `forget_subscribers()` after them.
+Whenever some subscription is active the subscriptions are read from the database for each event, as before.
+
 Signature: `X-Wenming-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` over the exact bytes sent; receivers
 recompute it and compare with `hmac.compare_digest`. The body is UTF-8 JSON with Chinese kept as characters.
 """
@@ -16,11 +23,15 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
+import time
 import urllib.error
 import urllib.request
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from wenming.core import clock
 
@@ -62,11 +73,66 @@ def case_payload(event) -> dict:
     }
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# "Is anyone subscribed?" without a query per event (see the module notes for the delay other processes see)
+
+SUBSCRIBERS_RECHECK_SECONDS = 5.0
+
+_none_lock = threading.Lock()
+_none_seen_at: float | None = None  # time.monotonic() when no active subscription was last read; None: unknown
+_generation = 0  # bumped by every subscription write in this process
+_local = threading.local()  # .block: the outermost atomic block in which this thread changed subscriptions
+
+
+def forget_subscribers() -> None:
+    """Drop the remembered "no active subscription" (call after bulk writes that bypass model signals)."""
+    global _none_seen_at, _generation
+    with _none_lock:
+        _none_seen_at = None
+        _generation += 1
+
+
+@receiver(post_save, sender=WebhookSubscription, dispatch_uid="webhooks_subscription_saved")
+@receiver(post_delete, sender=WebhookSubscription, dispatch_uid="webhooks_subscription_deleted")
+def _subscriptions_changed(sender, using=None, **kwargs) -> None:
+    forget_subscribers()
+    conn = transaction.get_connection(using)
+    if conn.in_atomic_block and conn.atomic_blocks:
+        # Until this transaction ends, this thread sees a change nobody else sees: it asks the database, and
+        # what another thread remembers meanwhile is forgotten again at commit.
+        _local.block = conn.atomic_blocks[0]
+        transaction.on_commit(forget_subscribers, using=using)
+
+
+def _known_unsubscribed() -> bool:
+    block = getattr(_local, "block", None)
+    if block is not None:
+        conn = transaction.get_connection()
+        if conn.atomic_blocks and conn.atomic_blocks[0] is block:
+            return False
+        _local.block = None  # that transaction has ended (committed or rolled back)
+    seen = _none_seen_at
+    return seen is not None and time.monotonic() - seen < SUBSCRIBERS_RECHECK_SECONDS
+
+
+def _active_subscriptions() -> list[WebhookSubscription]:
+    if _known_unsubscribed():
+        return []
+    generation, now = _generation, time.monotonic()
+    subscriptions = list(WebhookSubscription.objects.filter(is_active=True))
+    if not subscriptions and getattr(_local, "block", None) is None:
+        global _none_seen_at
+        with _none_lock:
+            if generation == _generation:  # no write in this process while we read
+                _none_seen_at = now
+    return subscriptions
+
+
 def emit_case_event(event) -> list[WebhookDelivery]:
     """Queue a delivery of `event` (a CaseEvent) to every active subscription that wants it. Never raises."""
     try:
         name = event_name(event)
-        subscriptions = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.wants(name)]
+        subscriptions = [s for s in _active_subscriptions() if s.wants(name)]
         if not subscriptions:
             return []
         payload = case_payload(event)
@@ -84,7 +150,7 @@ def emit_case_event(event) -> list[WebhookDelivery]:
 
 def emit_new_case(case) -> list[WebhookDelivery]:
     """`emit_case_event` for a case just reported: its first event, looked up only when someone subscribes."""
-    if not WebhookSubscription.objects.filter(is_active=True).exists():
+    if not _active_subscriptions():
         return []
     return emit_case_event(case.events.order_by("pk").first())
 

@@ -35,6 +35,7 @@ from .workflow import (
 DESCRIPTION_MIN, DESCRIPTION_MAX = 5, 2000
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,8})$")  # mobile, landline with area code, hotline short
 MAX_PHOTOS = 9
+TRACKING_CODE_ATTEMPTS = 5
 
 
 @dataclasses.dataclass
@@ -54,10 +55,9 @@ def locate_point(lat: float, lng: float) -> Location | None:
         from wenming.geo import locate as geo_locate
     except ImportError:
         return None
-    from wenming.geo.models import Jurisdiction
-
-    if not Jurisdiction.objects.filter(geometry__isnull=False).exists():
+    if not geo_locate.boundaries_loaded():
         # No boundaries loaded yet (a fresh embedded install): "outside" cannot be decided, so do not refuse.
+        # Asked of the in-memory index (same freshness as the locating itself), not of the database per report.
         return None
     try:
         found = geo_locate.locate(lat, lng)
@@ -100,13 +100,19 @@ def case_report(
 ) -> Case:
     """Take in a report: validate, de-duplicate resubmits, give it a tracking code, write the 'report' event.
 
-    The same `idempotency_key` (a double click, a client retry) returns the first case and writes nothing.
+    The same `idempotency_key` (a double click, a client retry) returns the first case and writes nothing; the
+    returned case then has `replayed = True`. A new case has `replayed = False` and carries what was just written,
+    so callers can answer without reading it back: `report_event` (the 'report' CaseEvent) and
+    `report_attachment_count` (photos saved on that event).
     Text is stored as typed (script included) and must be rendered escaped. Anonymous reports are allowed.
     """
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key:
-        existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
+        # The one lookup of the key: just the id (cheap to ask, and a replay is the rare case).
+        existing_pk = Case.objects.filter(idempotency_key=idempotency_key).values_list("pk", flat=True).first()
+        if existing_pk is not None:
+            existing = Case.objects.get(pk=existing_pk)
+            existing.replayed = True
             return existing
 
     errors: dict[str, str] = {}
@@ -143,54 +149,55 @@ def case_report(
     except WorkflowError as exc:
         raise ValidationError({"photos": exc.message}, code=exc.code) from exc
 
-    try:
-        with transaction.atomic():
-            case = Case(
-                title=(title or "").strip()[:100],
-                description=description,
-                category=category,
-                lat=lat,
-                lng=lng,
-                address=address,
-                grid_cell=location.grid_cell,
-                street=location.street or _ancestor(location.grid_cell, "street"),
-                district=location.district or _ancestor(location.grid_cell, "district"),
-                channel=channel,
-                reporter_name=(reporter_name or "").strip(),
-                reporter_phone=reporter_phone,
-                reporter_user=actor,
-                is_urgent=is_urgent,
-                idempotency_key=idempotency_key,
-            )
-            _save_with_tracking_code(case)
-            event = CaseEvent.objects.create(
-                case=case,
-                action=Action.REPORT,
-                from_status="",
-                to_status=Status.REPORTED,
-                actor=actor,
-                actor_role=Actor.REPORTER,
-                at=clock.now(),
-                data={"channel": channel},
-                public=True,
-            )
-            save_attachments(event, files)
-            announce(event)
-    except IntegrityError:
-        if idempotency_key:
-            existing = Case.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:  # the same key won a race in another request
-                return existing
-        raise
-    return case
-
-
-def _save_with_tracking_code(case: Case) -> None:
-    for _attempt in range(5):
-        case.tracking_code = new_tracking_code()
-        if not Case.objects.filter(tracking_code=case.tracking_code).exists():
-            case.save()
-            return
+    for _attempt in range(TRACKING_CODE_ATTEMPTS):
+        case = Case(
+            title=(title or "").strip()[:100],
+            description=description,
+            category=category,
+            lat=lat,
+            lng=lng,
+            address=address,
+            grid_cell=location.grid_cell,
+            street=location.street or _ancestor(location.grid_cell, "street"),
+            district=location.district or _ancestor(location.grid_cell, "district"),
+            channel=channel,
+            reporter_name=(reporter_name or "").strip(),
+            reporter_phone=reporter_phone,
+            reporter_user=actor,
+            is_urgent=is_urgent,
+            idempotency_key=idempotency_key,
+            # Unique in the database: a clash (30 random bits a day) fails the INSERT and the block is retried.
+            tracking_code=new_tracking_code(),
+        )
+        try:
+            with transaction.atomic():
+                case.save()
+                event = CaseEvent.objects.create(
+                    case=case,
+                    action=Action.REPORT,
+                    from_status="",
+                    to_status=Status.REPORTED,
+                    actor=actor,
+                    actor_role=Actor.REPORTER,
+                    at=clock.now(),
+                    data={"channel": channel},
+                    public=True,
+                )
+                save_attachments(event, files)
+                announce(event)
+        except IntegrityError:
+            if idempotency_key:
+                existing = Case.objects.filter(idempotency_key=idempotency_key).first()
+                if existing is not None:  # the same key won a race in another request
+                    existing.replayed = True
+                    return existing
+            if Case.objects.filter(tracking_code=case.tracking_code).exists():
+                continue  # another case holds this tracking code: draw a new one and write everything again
+            raise
+        case.replayed = False
+        case.report_event = event
+        case.report_attachment_count = len(files)
+        return case
     raise RuntimeError("could not find a free tracking code")  # 32^6 codes a day: practically unreachable
 
 

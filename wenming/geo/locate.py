@@ -32,6 +32,7 @@ import numpy as np
 import shapely
 from django.db import connection
 from django.db.models import Count, Max
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -138,6 +139,9 @@ class _Level:
 class _Index:
     def __init__(self) -> None:
         jurisdictions = {j.pk: j for j in Jurisdiction.objects.select_related("government")}
+        # "Are any boundaries loaded?" (services.locate_point asks it per report): kept with the index, so it is
+        # as fresh as the answers themselves and costs no query per report.
+        self.has_boundaries = any(j.geometry is not None for j in jurisdictions.values())
         for j in jurisdictions.values():
             # Wire parents in memory so ancestor() walks without queries.
             if j.parent_id is not None and j.parent_id in jurisdictions:
@@ -232,6 +236,15 @@ def invalidate() -> None:
         _index = None
 
 
+def _tables_rewritten(**kwargs) -> None:
+    # `flush` (a transactional test's teardown) and `migrate` rewrite tables without model signals: an index kept
+    # past them would still say boundaries are loaded (boundaries_loaded) and hand out rows that are gone.
+    invalidate()
+
+
+post_migrate.connect(_tables_rewritten, dispatch_uid="geo_index_tables_rewritten")
+
+
 def get_index() -> _Index:
     global _index, _index_version, _fingerprint, _checked_at
     index, now = _index, time.monotonic()
@@ -251,6 +264,15 @@ def get_index() -> _Index:
             signals.uncommitted = False  # whatever was pending is now committed or rolled back
         _checked_at = now
         return _index
+
+
+def boundaries_loaded() -> bool:
+    """Whether any jurisdiction has a boundary (`geometry IS NOT NULL`), read from the index: no query per call.
+
+    Fresh as the index is (see the module notes): at once for this process's own changes, within CHECK_SECONDS
+    for other processes'. Before the first boundaries arrive, "outside the jurisdiction" cannot be decided.
+    """
+    return get_index().has_boundaries
 
 
 def locate(lat, lng) -> LocateResult:

@@ -196,25 +196,28 @@ def sees_full(who: Principal, case: Case) -> bool:
     return False
 
 
-def case_detail(request, case: Case, who: Principal) -> dict:
+def timeline_entry(request, e, attachments) -> dict:
+    return {
+        "at": local(e.at),
+        "action": e.action,
+        "action_label": str(Action(e.action).label),
+        "to_status": e.to_status,
+        "note": e.note,
+        "unit": e.actor_unit.name if e.actor_unit_id else None,
+        "attachments": [
+            {"url": request.build_absolute_uri(a.file.url), "kind": a.kind, "content_type": a.content_type}
+            for a in attachments
+        ],
+    }
+
+
+def case_detail(request, case: Case, who: Principal, timeline: list[dict] | None = None) -> dict:
+    """`timeline`: entries already built from events in memory (a case just reported); else read here."""
     full = sees_full(who, case)
-    events = case.events.all() if full else case.public_events()
-    events = events.select_related("actor_unit").prefetch_related("attachments").order_by("at", "pk")
-    timeline = [
-        {
-            "at": local(e.at),
-            "action": e.action,
-            "action_label": str(Action(e.action).label),
-            "to_status": e.to_status,
-            "note": e.note,
-            "unit": e.actor_unit.name if e.actor_unit_id else None,
-            "attachments": [
-                {"url": request.build_absolute_uri(a.file.url), "kind": a.kind, "content_type": a.content_type}
-                for a in e.attachments.all()
-            ],
-        }
-        for e in events
-    ]
+    if timeline is None:
+        events = case.events.all() if full else case.public_events()
+        events = events.select_related("actor_unit").prefetch_related("attachments").order_by("at", "pk")
+        timeline = [timeline_entry(request, e, e.attachments.all()) for e in events]
     actions: list[str] = []
     if who.user is not None and who.has(Scope.ACT_FOR_UNIT):
         actions = legal_actions(case.status, roles_of(case, who.user))
@@ -298,7 +301,6 @@ def _create(request, response: HttpResponse, data: CaseIn, photos=()):
     if len(key) > IDEMPOTENCY_KEY_MAX or (key and not key.isprintable()):
         raise ApiError(400, "invalid", _("Idempotency-Key 不能超过%(n)s个字符") % {"n": IDEMPOTENCY_KEY_MAX})
     full_key = f"api:{who.idempotency_namespace()}:{key}" if key else None
-    replayed = bool(full_key) and Case.objects.filter(idempotency_key=full_key).exists()
     case = case_report(
         category=category,
         description=data.description,
@@ -314,11 +316,20 @@ def _create(request, response: HttpResponse, data: CaseIn, photos=()):
         actor=who.user,
         is_urgent=data.is_urgent,
     )
+    replayed = case.replayed  # case_report looked the key up once: the first case, or a new one
     response["Idempotent-Replayed"] = "true" if replayed else "false"
     response["Location"] = f"/api/v1/cases/{case.tracking_code}"
-    case = Case.objects.select_related("category", "assigned_unit", "district", "street", "grid_cell").get(pk=case.pk)
     # The reporter may follow the case by its tracking code, so the reply is the reporter's own (public) view.
-    return Reply(200 if replayed else 201, case_detail(request, case, who))
+    if replayed:
+        case = Case.objects.select_related("category", "assigned_unit", "district", "street", "grid_cell").get(
+            pk=case.pk
+        )
+        return Reply(200, case_detail(request, case, who))
+    # A new case: everything the reply shows was just written and is in memory (its relations too), and its
+    # timeline is the one public 'report' event with the photos saved on it — no need to read it all back.
+    event = case.report_event
+    attachments = event.attachments.order_by("pk") if case.report_attachment_count else ()
+    return Reply(201, case_detail(request, case, who, timeline=[timeline_entry(request, event, attachments)]))
 
 
 @router.post("/cases", response=responses({200: CaseDetail, 201: CaseDetail}), summary="上报问题（JSON）")
