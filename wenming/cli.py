@@ -58,7 +58,8 @@ def serve(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="wenming serve", description=COMMANDS["serve"][0 if zh else 1])
     parser.add_argument("--port", type=int, default=8000, help="端口 / port (8000)")
     parser.add_argument("--host", default="127.0.0.1", help="监听地址 / bind address (127.0.0.1)")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WENMING_WORKERS", "3")),
+    # One sync worker per core measured best for intake on 2 cores (bench/intake.py, issue #3 note).
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WENMING_WORKERS", os.cpu_count() or 2)),
                         help="工作进程数 / worker processes")
     args = parser.parse_args(argv)
     import django
