@@ -1,4 +1,4 @@
-from django.urls import re_path
+from django.urls import path, re_path
 
 from . import views
 
@@ -10,5 +10,6 @@ urlpatterns = [
     re_path(rf"^requests{FMT}$", views.requests_collection, name="open311-requests"),
     re_path(rf"^requests/(?P<request_id>[^/]{{1,100}}?){FMT}$", views.request_detail, name="open311-request"),
     re_path(rf"^tokens/(?P<token>[^/]{{1,100}}?){FMT}$", views.token_detail, name="open311-token"),
+    path("media/<int:pk>", views.media, name="open311-media"),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -153,7 +153,7 @@ def request_rows(qs, request):
     first_photo = (
         CaseAttachment.objects.filter(event__case=OuterRef("pk"), event__action=Action.REPORT)
         .order_by("pk")
-        .values("file")[:1]
+        .values("pk")[:1]
     )
     rows = qs.annotate(
         status_notes=Subquery(latest_note),
@@ -167,7 +167,8 @@ def request_rows(qs, request):
         "pk", "status", "status_notes", "photo", "service_code", "service_name", "agency", "intake_media",
         "intake_address_id", "description", "created_at", "updated_at", "due_at", "address", "lat", "lng",
     )
-    media_base = request.build_absolute_uri(settings.MEDIA_URL)
+    # Uploads are never served from MEDIA_URL; the reporter's photo is served by `media` below.
+    media_base = request.build_absolute_uri("/open311/v2/media/")
     out = []
     for r in rows:
         out.append({
@@ -187,7 +188,7 @@ def request_rows(qs, request):
             "zipcode": "",
             "lat": r["lat"],
             "long": r["lng"],
-            "media_url": r["intake_media"] or (media_base + r["photo"] if r["photo"] else ""),
+            "media_url": r["intake_media"] or (f"{media_base}{r['photo']}" if r["photo"] else ""),
         })
     return out
 
@@ -380,3 +381,24 @@ def create_request(request, fmt, params):
 def not_found(request, rest: str = ""):
     fmt = "xml" if rest.lower().endswith(".xml") else "json"
     return error_response(fmt, 404, [_("未找到该接口")])
+
+
+def media(request, pk: int):
+    """The reporter's photo of a listed request (spec: `media_url`): only photos attached to the report itself,
+    only for requests this endpoint lists; staff evidence and later photos stay behind their own views."""
+    from django.http import FileResponse
+
+    attachment = (
+        CaseAttachment.objects.filter(pk=pk, event__action=Action.REPORT, event__case__in=visible_cases())
+        .select_related("event")
+        .first()
+    )
+    if attachment is None:
+        return error_response("json", 404, [_("没有这张照片")])
+    try:
+        handle = attachment.file.open("rb")
+    except OSError:
+        return error_response("json", 404, [_("没有这张照片")])
+    response = FileResponse(handle, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
