@@ -21,7 +21,7 @@ from django.core.exceptions import (
 )
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -144,30 +144,34 @@ def iso(moment: dt.datetime | None) -> str | None:
 
 
 def request_rows(qs, request):
-    latest_note = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), public=True)
-        .exclude(note="")
-        .order_by("-at", "-pk")
-        .values("note")[:1]
-    )
-    first_photo = (
-        CaseAttachment.objects.filter(event__case=OuterRef("pk"), event__action=Action.REPORT)
-        .order_by("pk")
-        .values("pk")[:1]
-    )
-    rows = qs.annotate(
-        status_notes=Subquery(latest_note),
-        photo=Subquery(first_photo),
+    rows = list(qs.annotate(
         service_code=F("category__code"),
         service_name=F("category__name"),
         agency=F("assigned_unit__name"),
         intake_media=F("open311__media_url"),
         intake_address_id=F("open311__address_id"),
     ).values(
-        "pk", "status", "status_notes", "photo", "service_code", "service_name", "agency", "intake_media",
+        "pk", "status", "service_code", "service_name", "agency", "intake_media",
         "intake_address_id", "description", "created_at", "updated_at", "due_at", "address", "lat", "lng",
-    )
-    # Uploads are never served from MEDIA_URL; the reporter's photo is served by `media` below.
+    ))
+    # The latest public note and the reporter's first photo for the whole page in two queries (a correlated
+    # subquery per row cost ~0.1 ms each: 1,000 requests took 190 ms instead of the spec list's goal < 150 ms).
+    ids = [r["pk"] for r in rows]
+    notes: dict[int, str] = {}
+    for case_id, note in (
+        CaseEvent.objects.filter(case_id__in=ids, public=True).exclude(note="")
+        .order_by("case_id", "-at", "-pk").values_list("case_id", "note")
+    ):
+        notes.setdefault(case_id, note)
+    photos: dict[int, int] = {}
+    for case_id, attachment_id in (
+        CaseAttachment.objects.filter(event__case_id__in=ids, event__action=Action.REPORT)
+        .order_by("event__case_id", "pk").values_list("event__case_id", "pk")
+    ):
+        photos.setdefault(case_id, attachment_id)
+    for r in rows:
+        r["status_notes"] = notes.get(r["pk"], "")
+        r["photo"] = photos.get(r["pk"])
     media_base = request.build_absolute_uri("/open311/v2/media/")
     out = []
     for r in rows:
