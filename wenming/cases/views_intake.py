@@ -110,14 +110,13 @@ class CategoryChoiceField(forms.ModelChoiceField):
 def locate_message(lat: str, lng: str) -> str:
     """The geo module's Chinese message for a bad point, or "" when the point is good (or no boundaries exist)."""
     from wenming.geo import locate as geo_locate
-    from wenming.geo.models import Jurisdiction
 
     try:
         geo_locate.validate_point(lat, lng)
     except geo_locate.InvalidCoordinates as exc:
         return str(exc)
     # The rule of services.locate_point: with no boundaries loaded, "outside" cannot be decided.
-    if not Jurisdiction.objects.filter(geometry__isnull=False).exists():
+    if not geo_locate.boundaries_loaded():
         return ""
     try:
         geo_locate.locate(lat, lng)

@@ -129,13 +129,12 @@ def point_locate(lat, lng) -> Located:
     (a fresh install) "outside" cannot be decided, so the point is kept without a location.
     """
     from wenming.geo import locate as geo
-    from wenming.geo.models import Jurisdiction
 
     try:
         lat, lng = geo.validate_point(lat, lng)
     except geo.InvalidCoordinates as exc:
         raise ValidationError(str(exc), code="invalid") from exc
-    if not Jurisdiction.objects.filter(geometry__isnull=False).exists():
+    if not geo.boundaries_loaded():
         return Located()
     try:
         found = geo.locate(lat, lng)
