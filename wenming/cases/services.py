@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _g
 
 from wenming.accounts.models import OrgUnit
 from wenming.core import clock
+from wenming.core.db import fetch_instance
 
 from .models import Case, CaseEvent, Category, Channel, ResponsibilityRule, new_tracking_code
 from .workflow import (
@@ -97,6 +98,7 @@ def case_report(
     actor=None,
     title: str = "",
     is_urgent: bool = False,
+    also_write: Callable[[Case], Any] | None = None,
 ) -> Case:
     """Take in a report: validate, de-duplicate resubmits, give it a tracking code, write the 'report' event.
 
@@ -105,13 +107,16 @@ def case_report(
     so callers can answer without reading it back: `report_event` (the 'report' CaseEvent) and
     `report_attachment_count` (photos saved on that event).
     Text is stored as typed (script included) and must be rendered escaped. Anonymous reports are allowed.
+    `also_write(case)` writes a channel's own rows (Open311's intake record) in the same transaction as the case,
+    so a caller needs no transaction (and no savepoints) of its own; it is not called for a replay.
     """
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key:
-        # The one lookup of the key: just the id (cheap to ask, and a replay is the rare case).
-        existing_pk = Case.objects.filter(idempotency_key=idempotency_key).values_list("pk", flat=True).first()
-        if existing_pk is not None:
-            existing = Case.objects.get(pk=existing_pk)
+        # The one lookup of the key, asked of every keyed report: just the id, in fixed SQL (core.db); a replay
+        # is the rare case and reads the whole case.
+        seen = fetch_instance(Case, ("id",), "t.idempotency_key = %s", [idempotency_key])
+        if seen is not None:
+            existing = Case.objects.get(pk=seen.pk)
             existing.replayed = True
             return existing
 
@@ -184,6 +189,8 @@ def case_report(
                     public=True,
                 )
                 save_attachments(event, files)
+                if also_write is not None:
+                    also_write(case)
                 announce(event)
         except IntegrityError:
             if idempotency_key:

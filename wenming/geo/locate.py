@@ -12,27 +12,23 @@ and district boundaries as fallbacks, so a rural point in a county without a gri
 - A point inside a district with no grid cell gives the district (and street/community where their boundaries
   are known) with `cell=None`; a point outside every boundary raises OutsideJurisdiction.
 
-The index is built lazily and rebuilt when this process saves or deletes a GridCell/Jurisdiction (signals), or,
-for changes made by other processes, when a cheap fingerprint (count, latest `updated_at`, highest id) changes;
-that check runs at most once every CHECK_SECONDS, and on every call while this process has grid changes inside a
-transaction that has not ended (a rollback must not leave rolled-back cells in the index). Returned model instances are shared with the index: treat them as read-only.
+The index is built lazily and kept fresh by `signals.index`, a core.snapshot.ProcessSnapshot: rebuilt at once when
+this process saves or deletes a GridCell/Jurisdiction, within `signals.index.check_seconds` (3 s) when another
+process does, and checked on every call while this process has grid changes inside a transaction that has not
+ended (a rollback must not leave rolled-back cells in the index). Returned model instances are shared with the
+index: treat them as read-only.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
 import shapely
-from django.db import connection
-from django.db.models import Count, Max
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
@@ -41,7 +37,6 @@ from .models import GridCell, Jurisdiction, JurisdictionKind
 
 logger = logging.getLogger(__name__)
 
-CHECK_SECONDS = 3.0
 # Fallback levels, finest first. Cities and provinces are not answers: the result names a district at most.
 FALLBACK_KINDS = (JurisdictionKind.COMMUNITY, JurisdictionKind.STREET, JurisdictionKind.DISTRICT)
 
@@ -216,61 +211,21 @@ def _shape(geometry, code: str):
     return geom
 
 
-_lock = threading.Lock()
-_index: _Index | None = None
-_index_version = -1
-_fingerprint: tuple | None = None
-_checked_at = 0.0
-
-
-def _db_fingerprint() -> tuple:
-    cells = GridCell.objects.aggregate(n=Count("pk"), t=Max("updated_at"), m=Max("pk"))
-    jurs = Jurisdiction.objects.aggregate(n=Count("pk"), t=Max("updated_at"), m=Max("pk"))
-    return tuple(cells.values()) + tuple(jurs.values())
-
-
 def invalidate() -> None:
-    """Drop the index; the next locate rebuilds it. Call after bulk writes that bypass signals."""
-    global _index
-    with _lock:
-        _index = None
-
-
-def _tables_rewritten(**kwargs) -> None:
-    # `flush` (a transactional test's teardown) and `migrate` rewrite tables without model signals: an index kept
-    # past them would still say boundaries are loaded (boundaries_loaded) and hand out rows that are gone.
-    invalidate()
-
-
-post_migrate.connect(_tables_rewritten, dispatch_uid="geo_index_tables_rewritten")
+    """Drop the index; the next locate rebuilds it."""
+    signals.index.invalidate()
 
 
 def get_index() -> _Index:
-    global _index, _index_version, _fingerprint, _checked_at
-    index, now = _index, time.monotonic()
-    fresh = _index_version == signals.version and not signals.uncommitted
-    if index is not None and fresh and now - _checked_at < CHECK_SECONDS:
-        return index
-    with _lock:
-        now = time.monotonic()
-        fingerprint = _db_fingerprint()
-        if _index is None or _index_version != signals.version or fingerprint != _fingerprint:
-            _index_version = signals.version
-            _index = _Index()
-            # The fingerprint from before the build: a write landing during the build makes the next check
-            # differ and rebuild, rather than being marked as seen.
-            _fingerprint = fingerprint
-        if not connection.in_atomic_block:
-            signals.uncommitted = False  # whatever was pending is now committed or rolled back
-        _checked_at = now
-        return _index
+    return signals.index.get()
 
 
 def boundaries_loaded() -> bool:
     """Whether any jurisdiction has a boundary (`geometry IS NOT NULL`), read from the index: no query per call.
 
-    Fresh as the index is (see the module notes): at once for this process's own changes, within CHECK_SECONDS
-    for other processes'. Before the first boundaries arrive, "outside the jurisdiction" cannot be decided.
+    Fresh as the index is (see the module notes): at once for this process's own changes, within
+    `signals.index.check_seconds` for other processes'. Before the first boundaries arrive, "outside the
+    jurisdiction" cannot be decided.
     """
     return get_index().has_boundaries
 

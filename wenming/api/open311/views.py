@@ -20,13 +20,13 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from wenming.api import ratelimit
 from wenming.api.models import Open311Intake, Open311Key
+from wenming.cases import catalog
 from wenming.cases.models import Case, CaseAttachment, CaseEvent, Category, Channel
 from wenming.cases.services import case_report
 from wenming.cases.workflow import OPEN_STATES, Action
@@ -101,7 +101,7 @@ def check_jurisdiction(value: str | None) -> None:
 
 
 def _service(code: str) -> Category:
-    found = Category.objects.public().filter(code=code[:16]).first() if code else None
+    found = catalog.public_category(code[:16])
     if found is None:
         raise Open311Error(404, _("未找到服务“%(code)s”") % {"code": code[:16]})
     return found
@@ -348,24 +348,26 @@ def create_request(request, fmt, params):
         raise Open311Error(400, _("问题描述不能超过2000个字"))
     # Chinese order: family name first.
     name = f"{values['last_name']}{values['first_name']}".strip()
+    def write_intake(case):
+        Open311Intake.objects.create(
+            case=case, key=key, attributes=attributes, media_url=values["media_url"],
+            address_id=values["address_id"], first_name=values["first_name"], last_name=values["last_name"],
+            email=values["email"], device_id=values["device_id"], account_id=values["account_id"],
+        )
+
     try:
-        with transaction.atomic():
-            case = case_report(
-                category=category,
-                description=values["description"],
-                lat=lat,
-                lng=lng,
-                address=address,
-                channel=Channel.OPEN311,
-                reporter_name=name,
-                reporter_phone=values["phone"],
-                is_urgent=attributes.get("is_urgent") == "true",
-            )
-            Open311Intake.objects.create(
-                case=case, key=key, attributes=attributes, media_url=values["media_url"],
-                address_id=values["address_id"], first_name=values["first_name"], last_name=values["last_name"],
-                email=values["email"], device_id=values["device_id"], account_id=values["account_id"],
-            )
+        case = case_report(
+            category=category,
+            description=values["description"],
+            lat=lat,
+            lng=lng,
+            address=address,
+            channel=Channel.OPEN311,
+            reporter_name=name,
+            reporter_phone=values["phone"],
+            is_urgent=attributes.get("is_urgent") == "true",
+            also_write=write_intake,  # in the case's own transaction: both rows or neither
+        )
     except ValidationError as exc:
         messages = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else exc.messages
         raise Open311Error(400, *messages) from None

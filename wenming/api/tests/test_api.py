@@ -260,6 +260,31 @@ def test_scopes(client, world):
     assert_error(post_json(client, path, {"action": "dispatch"}, **bearer(raw)), 403)
 
 
+def test_token_stops_with_its_client_its_user_or_its_expiry(client, world):
+    """Each is checked on every call, in every process: no cached "this token was fine a moment ago"."""
+    from django.contrib.auth import get_user_model
+
+    assert client.get(f"{V1}/cases", **bearer(world.report_token)).status_code == 200
+    world.client_system.is_active = False
+    world.client_system.save()
+    assert_error(client.get(f"{V1}/cases", **bearer(world.report_token)), 401, "unauthorized")
+    world.client_system.is_active = True
+    world.client_system.save()
+    assert client.get(f"{V1}/cases", **bearer(world.report_token)).status_code == 200
+
+    assert client.get(f"{V1}/cases", **bearer(world.unit_token)).status_code == 200
+    get_user_model().objects.filter(pk=world.unit_user.pk).update(is_active=False)
+    assert_error(client.get(f"{V1}/cases", **bearer(world.unit_token)), 401)
+
+    token = ApiToken.objects.get(name="office")
+    token.expires_at = clock.now() + dt.timedelta(minutes=1)
+    token.save()
+    assert client.get(f"{V1}/cases", **bearer(world.office_token)).status_code == 200
+    token.expires_at = clock.now() - dt.timedelta(seconds=1)
+    token.save()
+    assert_error(client.get(f"{V1}/cases", **bearer(world.office_token)), 401)
+
+
 def test_session_auth_needs_csrf_for_writes(world):
     from django.test import Client
 

@@ -19,7 +19,8 @@ from pydantic import Field
 
 from wenming.accounts.models import OrgUnit
 from wenming.api.models import Scope
-from wenming.cases.models import Case, Category, Channel, normalise_tracking_code
+from wenming.cases import catalog
+from wenming.cases.models import Case, Channel, normalise_tracking_code
 from wenming.cases.services import case_report
 from wenming.cases.workflow import Action, AttachmentIn, Status, legal_actions, roles_of, transition
 from wenming.core import clock, workcal
@@ -294,7 +295,7 @@ def _create(request, response: HttpResponse, data: CaseIn, photos=()):
     who = principal(request)
     require(request, Scope.REPORT)
     limit_anonymous(request, "report")
-    category = Category.objects.active().filter(code=data.category).first()
+    category = catalog.active_category(data.category)
     if category is None or (not category.is_public and not who.has(Scope.ADMIN)):
         raise ApiError(400, "invalid", _("请选择有效的问题类别"), [{"field": "category", "message": _("未知的问题类别")}])
     key = (request.headers.get("Idempotency-Key") or "").strip()

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from wenming.geo import locate as geo_locate
+from wenming.geo import signals as geo_signals
 from wenming.geo.locate import InvalidCoordinates, LocateResult, OutsideJurisdiction, locate, locate_many
 from wenming.geo.models import GridCell
 
@@ -118,7 +119,7 @@ def test_index_sees_a_cell_added_in_this_process(tiny_grid):
 def test_index_sees_changes_that_bypass_signals(tiny_grid, monkeypatch):
     """Another process's writes send no signal here; the fingerprint check catches them."""
     assert locate(29.05, 112.02).cell.name == "测试社区第1网格"
-    monkeypatch.setattr(geo_locate, "CHECK_SECONDS", 0)
+    monkeypatch.setattr(geo_signals.index, "check_seconds", 0)
     GridCell.objects.filter(pk=tiny_grid.west_cell.pk).update(name="改名", updated_at=tiny_grid.west_cell.updated_at
                                                               .replace(year=2100))
     assert locate(29.05, 112.02).cell.name == "改名"
