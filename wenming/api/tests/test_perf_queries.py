@@ -77,6 +77,24 @@ def test_open311_create_query_count(client, world, steady, django_assert_max_num
     assert r.status_code == 200 and r.json()[0]["service_request_id"]
 
 
+def test_open311_case_and_intake_row_are_one_write(world, steady, monkeypatch):
+    """The intake row is written inside case_report's transaction: if it fails, no case is left without it."""
+    from django.test import Client
+
+    from wenming.api.models import Open311Intake
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Open311Intake.objects, "create", broken)
+    r = Client().post("/open311/v2/requests.json", {
+        "api_key": world.open311_key, "service_code": "SJ0401", "lat": "27.83", "long": "113.13",
+        "description": "占道经营，影响通行",
+    })
+    assert r.status_code == 500 and r.json()[0]["code"] == 500  # the spec's error array, never an HTML page
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()
+
+
 @pytest.mark.parametrize("photo", [False, True])
 def test_create_reply_from_memory_equals_a_read(client, world, steady, photo):
     """The 201 reply is built from the objects just written; it must say exactly what reading the case says."""
