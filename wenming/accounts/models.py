@@ -143,6 +143,18 @@ class User(AbstractUser):
     def is_office(self) -> bool:
         return self.is_superuser or self.has_role(Role.OFFICE)
 
+    def handled_unit_ids(self) -> frozenset[int]:
+        """The units whose cases this user handles as a responsible unit: each unit they are a UNIT member of and
+        every unit below it (issue #3 §4: a unit's workbench includes its child units, and it may act for them).
+        Worked out once per user object (one request), as it is asked for every row of a list."""
+        cached = self.__dict__.get("_handled_unit_ids")
+        if cached is None:
+            ids: set[int] = set()
+            for unit in self.units(role=Role.UNIT):
+                ids.update(u.pk for u in unit.descendants_and_self())
+            cached = self.__dict__["_handled_unit_ids"] = frozenset(ids)
+        return cached
+
     def units(self, role: str | None = None) -> list[OrgUnit]:
         qs = self.memberships.select_related("org_unit")
         if role:

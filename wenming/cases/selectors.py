@@ -38,10 +38,7 @@ def unit_ids_for(user: User) -> list[int]:
     """The units a responsible-unit user answers for: their UNIT memberships and every unit below them."""
     if not (user and user.is_authenticated):
         return []
-    ids: set[int] = set()
-    for unit in user.units(role=Role.UNIT):
-        ids.update(u.pk for u in unit.descendants_and_self())
-    return sorted(ids)
+    return sorted(user.handled_unit_ids())
 
 
 def cases_for_unit_user(user: User) -> QuerySet[Case]:

@@ -180,7 +180,8 @@ def roles_of(case: Case, actor: User | None, as_role: str | None = None) -> list
     """The loop roles `actor` holds on `case`, most specific first.
 
     No user: the caller vouches — a public page that checked the tracking code acts as REPORTER, the deadline
-    sweep passes as_role=SYSTEM. A user's roles come from memberships; `as_role` narrows to one of them.
+    sweep passes as_role=SYSTEM. A user's roles come from memberships (a unit's also over its child units' cases);
+    `as_role` narrows to one of them.
     """
     from wenming.accounts.models import Role
 
@@ -189,7 +190,9 @@ def roles_of(case: Case, actor: User | None, as_role: str | None = None) -> list
     roles: list[str] = []
     if actor.is_office:
         roles.append(Actor.OFFICE)
-    if case.assigned_unit_id and actor.memberships.filter(org_unit_id=case.assigned_unit_id, role=Role.UNIT).exists():
+    # The assigned unit's own staff, and those of any unit above it: a parent unit acts for its child units (the
+    # event still names the assigned unit as the acting unit, and the parent's user as the actor).
+    if case.assigned_unit_id and case.assigned_unit_id in actor.handled_unit_ids():
         roles.append(Actor.UNIT)
     if actor.has_role(Role.INSPECTOR):
         roles.append(Actor.INSPECTOR)

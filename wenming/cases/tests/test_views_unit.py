@@ -64,12 +64,22 @@ def test_unit_sees_its_own_and_child_units_cases_only(unit, world, client, froze
     assert client.get(reverse("cases:detail", args=[mine.pk])).status_code == 403
 
 
-def test_parent_unit_sees_but_cannot_act_on_a_child_units_case(unit, world, frozen_start):
+def test_parent_unit_acts_for_a_child_unit_but_not_the_other_way(unit, world, client, frozen_start):
+    """Issue #3 §4: the workbench includes child units' cases, with their actions; the record names who acted
+    (the parent's user) and for which unit (the assigned child unit)."""
     child = world.case(Status.DISPATCHED, assigned_unit=world.child_unit)
     page = unit.get(reverse("cases:detail", args=[child.pk])).content.decode()
-    assert 'id="action-sign"' not in page
-    assert post(unit, child, "sign").status_code == 403
-    assert Case.objects.get(pk=child.pk).status == Status.DISPATCHED
+    assert 'id="action-sign"' in page
+    assert post(unit, child, "sign").status_code in (200, 302)
+    child.refresh_from_db()
+    assert child.status == Status.IN_PROGRESS and child.assigned_unit == world.child_unit
+    event = child.events.get(action="sign")
+    assert (event.actor, event.actor_unit) == (world.unit_user, world.child_unit)
+    # A child unit's user cannot act on the parent's case, nor on a sibling's.
+    mine = world.case(Status.DISPATCHED)
+    client.force_login(make_user("child", world.child_unit, Role.UNIT))
+    assert post(client, mine, "sign").status_code == 403
+    assert Case.objects.get(pk=mine.pk).status == Status.DISPATCHED
 
 
 def test_list_orders_by_deadline_and_shows_working_time_left(unit, world, frozen_start):
