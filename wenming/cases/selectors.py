@@ -284,33 +284,12 @@ class TimeLeft:
     soon: bool
 
 
-def _working_between(a: dt.datetime, b: dt.datetime, cal) -> dt.timedelta:
-    """workcal.working_time_between with one calendar for a whole page: its holiday overrides are read once per
-    year for the page instead of once per row (same arithmetic; the one definition stays in core.workcal)."""
-    if cal is None:
-        return workcal.working_time_between(a, b)
-    if b < a:
-        return -_working_between(b, a, cal)
-    a, b = a.astimezone(workcal.tz()), b.astimezone(workcal.tz())
-    periods, total, day = workcal.working_periods(), dt.timedelta(0), a.date()
-    while day <= b.date():
-        if cal.is_workday(day):
-            for start, end in periods:
-                overlap = min(b, dt.datetime.combine(day, end, tzinfo=workcal.tz())) - max(
-                    a, dt.datetime.combine(day, start, tzinfo=workcal.tz())
-                )
-                if overlap > dt.timedelta(0):
-                    total += overlap
-        day += dt.timedelta(days=1)
-    return total
-
-
 def time_left(case: Case, now: dt.datetime | None = None, cal=None) -> TimeLeft | None:
     """Working time to the handling deadline while the unit holds the case; None when no clock runs."""
     if case.due_at is None or case.status not in (Status.DISPATCHED, Status.IN_PROGRESS):
         return None
     now = now or clock.now()
-    delta = _working_between(now, case.due_at, cal)
+    delta = workcal.working_time_between(now, case.due_at, cal)
     if case.due_at <= now:
         return TimeLeft(_("已超期%(t)s") % {"t": working_time_text(delta)}, True, False)
     return TimeLeft(_("剩余%(t)s") % {"t": working_time_text(delta)}, False, delta <= workcal.working_hours_per_day())
@@ -318,7 +297,7 @@ def time_left(case: Case, now: dt.datetime | None = None, cal=None) -> TimeLeft 
 
 def annotate_rows(rows: list[Case], now: dt.datetime | None = None) -> list[Case]:
     now = now or clock.now()
-    cal = workcal._Calendar()  # one calendar per page (see _working_between)
+    cal = workcal.Calendar()  # one calendar per page: overrides read once per year for all rows
     for case in rows:
         case.left = time_left(case, now, cal)
         case.overdue_now = case.is_overdue(now)

@@ -23,6 +23,7 @@ end at the close of business on the n-th working day after the day of that momen
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable
 from decimal import Decimal
@@ -66,6 +67,7 @@ def library_knows(year: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=8192)  # the library's tables are fixed for the process; its lookup costs ~40 µs
 def _library_is_workday(day: dt.date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
@@ -80,11 +82,13 @@ def _library_is_workday(day: dt.date) -> bool:
         return day.weekday() < 5
 
 
-class _Calendar:
-    """One computation's view of the calendar: overrides are read once per year, not once per day."""
+class Calendar:
+    """One computation's view of the calendar (a page, a report): overrides are read once per year, not once per
+    day, and working days are counted per year once, so spans of years cost a few lookups (`workdays_in`)."""
 
     def __init__(self) -> None:
         self._overrides: dict[int, dict[dt.date, bool]] = {}
+        self._running_counts: dict[int, list[int]] = {}
 
     def _year(self, year: int) -> dict[dt.date, bool]:
         if year not in self._overrides:
@@ -97,6 +101,27 @@ class _Calendar:
     def is_workday(self, day: dt.date) -> bool:
         override = self._year(day.year).get(day)
         return override if override is not None else _library_is_workday(day)
+
+    def _counts(self, year: int) -> list[int]:
+        """counts[i]: working days among the first i days of `year`."""
+        counts = self._running_counts.get(year)
+        if counts is None:
+            counts, day = [0], dt.date(year, 1, 1)
+            while day.year == year:
+                counts.append(counts[-1] + self.is_workday(day))
+                day += dt.timedelta(days=1)
+            self._running_counts[year] = counts
+        return counts
+
+    def workdays_in(self, first: dt.date, last: dt.date) -> int:
+        """How many working days from `first` to `last`, both included (0 when last < first)."""
+        total = 0
+        for year in range(first.year, last.year + 1):
+            counts, jan1 = self._counts(year), dt.date(year, 1, 1)
+            lo = (first - jan1).days if year == first.year else 0
+            hi = (last - jan1).days + 1 if year == last.year else len(counts) - 1
+            total += max(0, counts[hi] - counts[lo])
+        return total
 
     def workdays_from(self, day: dt.date) -> Iterable[dt.date]:
         """Working days from `day` (inclusive) onwards."""
@@ -121,7 +146,7 @@ def is_workday(day: dt.date | dt.datetime) -> bool:
     """Whether `day` (a date, or the local date of an aware datetime) is a working day."""
     if isinstance(day, dt.datetime):
         day = _local(day).date()
-    return _Calendar().is_workday(day)
+    return Calendar().is_workday(day)
 
 
 def workdays_between(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
@@ -130,7 +155,7 @@ def workdays_between(first: dt.date, last: dt.date) -> dict[dt.date, bool]:
     One calendar for the whole range: overrides are read once per year, so a report can look up a two-year
     span in a handful of queries (e.g. the working-day arrays of the case metrics).
     """
-    cal, days, day = _Calendar(), {}, first
+    cal, days, day = Calendar(), {}, first
     while day <= last:
         days[day] = cal.is_workday(day)
         day += dt.timedelta(days=1)
@@ -148,7 +173,7 @@ def add_working_days(start: dt.datetime, n: int) -> dt.datetime:
     """
     if n < 0:
         raise ValueError("n must not be negative")
-    cal = _Calendar()
+    cal = Calendar()
     first = _local(start).date() if n == 0 else _local(start).date() + dt.timedelta(days=1)
     for count, day in enumerate(cal.workdays_from(first), start=1):
         if count >= max(n, 1):
@@ -171,7 +196,7 @@ def add_working_hours(start: dt.datetime, hours: float | int | Decimal | dt.time
     local = _local(start)
     if not remaining:
         return local
-    cal, periods = _Calendar(), working_periods()
+    cal, periods = Calendar(), working_periods()
     for day in cal.workdays_from(local.date()):
         for period_start, period_end in periods:
             begin, end = max(local, _at(day, period_start)), _at(day, period_end)
@@ -183,21 +208,36 @@ def add_working_hours(start: dt.datetime, hours: float | int | Decimal | dt.time
     raise AssertionError("unreachable")  # pragma: no cover - workdays_from raises first
 
 
-def working_time_between(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
-    """Working time from `a` to `b` (negative when `b` is before `a`): how long a case really had."""
+def working_time_between(a: dt.datetime, b: dt.datetime, cal: Calendar | None = None) -> dt.timedelta:
+    """Working time from `a` to `b` (negative when `b` is before `a`): how long a case really had.
+
+    The first and last days are counted period by period; the whole days between by `Calendar.workdays_in`, so a
+    case seven years overdue costs what a case a day overdue does. Pass one `cal` for many calls (a page of rows).
+    """
     a, b = _local(a), _local(b)
     if b < a:
-        return -working_time_between(b, a)
-    cal, periods, total = _Calendar(), working_periods(), dt.timedelta(0)
-    day = a.date()
-    while day <= b.date():
-        if cal.is_workday(day):
-            for period_start, period_end in periods:
-                overlap = min(b, _at(day, period_end)) - max(a, _at(day, period_start))
-                if overlap > dt.timedelta(0):
-                    total += overlap
-        day += dt.timedelta(days=1)
-    return total
+        return -working_time_between(b, a, cal)
+    cal, periods = cal or Calendar(), working_periods()
+
+    def on(day: dt.date, lo: dt.datetime, hi: dt.datetime) -> dt.timedelta:
+        if not cal.is_workday(day):
+            return dt.timedelta(0)
+        total = dt.timedelta(0)
+        for period_start, period_end in periods:
+            overlap = min(hi, _at(day, period_end)) - max(lo, _at(day, period_start))
+            if overlap > dt.timedelta(0):
+                total += overlap
+        return total
+
+    first, last = a.date(), b.date()
+    if first == last:
+        return on(first, a, b)
+    whole_days = cal.workdays_in(first + dt.timedelta(days=1), last - dt.timedelta(days=1))
+    return (
+        on(first, a, _at(first + dt.timedelta(days=1), dt.time.min))
+        + whole_days * working_hours_per_day()
+        + on(last, _at(last, dt.time.min), b)
+    )
 
 
 def working_hours_per_day() -> dt.timedelta:

@@ -5,6 +5,9 @@ import logging
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from wenming.core import workcal
 from wenming.core.models import CalendarOverride
@@ -107,3 +110,35 @@ def test_workdays_between_agrees_with_is_workday_and_reads_overrides_once_per_ye
     assert all(days[d] == workcal.is_workday(d) for d in days)
     assert days[dt.date(2019, 9, 29)] and not days[dt.date(2019, 10, 1)] and not days[dt.date(2019, 10, 8)]
     assert workcal.workdays_between(last, first) == {}
+
+
+def _day_by_day(a: dt.datetime, b: dt.datetime) -> dt.timedelta:
+    """The definition, walked one day at a time: the reference the fast count must equal."""
+    if b < a:
+        return -_day_by_day(b, a)
+    a, b = a.astimezone(SH), b.astimezone(SH)
+    total, day, cal = dt.timedelta(0), a.date(), workcal.Calendar()
+    while day <= b.date():
+        if cal.is_workday(day):
+            for start, end in workcal.working_periods():
+                lo = max(a, dt.datetime.combine(day, start, tzinfo=SH))
+                hi = min(b, dt.datetime.combine(day, end, tzinfo=SH))
+                if hi > lo:
+                    total += hi - lo
+        day += dt.timedelta(days=1)
+    return total
+
+
+@pytest.mark.django_db
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.datetimes(min_value=dt.datetime(2017, 12, 1), max_value=dt.datetime(2021, 3, 1)),
+    span_minutes=st.integers(min_value=-3 * 366 * 24 * 60, max_value=3 * 366 * 24 * 60),
+)
+def test_working_time_between_counts_whole_days_by_year_and_equals_the_day_by_day_walk(start, span_minutes):
+    """Overdue cases can be years late (a workbench row computes this for each): the per-year counting must give
+    exactly the day-by-day answer, across year ends, golden weeks, 调休 Sundays and an administrator's override."""
+    CalendarOverride.objects.get_or_create(date=dt.date(2019, 12, 31), defaults={"is_workday": False})
+    a = start.replace(tzinfo=SH)
+    b = a + dt.timedelta(minutes=span_minutes)
+    assert workcal.working_time_between(a, b) == _day_by_day(a, b)
