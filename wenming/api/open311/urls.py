@@ -5,6 +5,8 @@ from . import views
 FMT = r"\.(?P<fmt>[A-Za-z0-9]{1,10})"
 
 urlpatterns = [
+    # Also here, where some clients look for it (the spec's own place is /open311/discovery.<format>, api/urls.py).
+    re_path(rf"^discovery{FMT}$", views.discovery, name="open311-v2-discovery"),
     re_path(rf"^services{FMT}$", views.services, name="open311-services"),
     re_path(rf"^services/(?P<code>[^/]{{1,100}}?){FMT}$", views.service_definition, name="open311-service"),
     re_path(rf"^requests{FMT}$", views.requests_collection, name="open311-requests"),

@@ -1,4 +1,5 @@
-"""The six GeoReport v2 calls (spec: wiki.open311.org/GeoReport_v2, "API Methods"), plain Django views.
+"""The six GeoReport v2 calls (spec: wiki.open311.org/GeoReport_v2, "API Methods") and Service Discovery
+(spec: wiki.open311.org/Service_Discovery), plain Django views.
 
 Every answer is JSON or XML by the path suffix, errors included (an array of {code, description}); bad input of
 any kind is a 400/403/404 in that format and stores nothing.
@@ -20,7 +21,8 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.core.validators import validate_email
-from django.db.models import F
+from django.db.models import F, Max
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -105,6 +107,48 @@ def _service(code: str) -> Category:
     if found is None:
         raise Open311Error(404, _("未找到服务“%(code)s”") % {"code": code[:16]})
     return found
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Service discovery
+
+GEOREPORT_V2 = "http://wiki.open311.org/GeoReport_v2"  # spec: the endpoint's "specification" token
+NO_CHANGE_YET = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def services_changeset() -> str:
+    """Spec: an endpoint's changeset moves when its service list or service definitions change, so clients know to
+    refresh what they cached. Both are made from the categories (services.py), so the latest category change is it
+    (deleting a category is not seen; cases protect theirs, and retiring one is an edit: 启用 unticked).
+    Written like every Open311 time (W3C ISO 8601, the deployment's zone): one zone keeps the strings sortable."""
+    latest = Category.objects.aggregate(latest=Max("updated_at"))["latest"]
+    return iso(latest or NO_CHANGE_YET)
+
+
+@endpoint(("GET",))
+def discovery(request, fmt, params):
+    """Spec: changeset, contact, key_service and the endpoints, all required; XML and JSON both."""
+    city = getattr(settings, "WENMING_CITY_NAME", "")
+    changeset = services_changeset()
+    # The v2 root as this deployment serves it (script prefix included), without the trailing slash: clients
+    # append "/services.json" to the endpoint url, as in the spec's examples.
+    root = reverse("open311-services", kwargs={"fmt": "json"}).rsplit("/", 1)[0]
+    document = {
+        "changeset": changeset,
+        "contact": getattr(settings, "WENMING_OPEN311_CONTACT", "")
+        or _("本接口由%(city)s文明办负责运行维护，如有问题请与该办联系。") % {"city": city},
+        "key_service": _("提交问题（POST）需要 api_key，由%(city)s文明办的系统管理员在管理后台签发，请向该办申请；"
+                         "查询无需密钥。") % {"city": city},
+        "endpoints": [{
+            "specification": GEOREPORT_V2,
+            "url": request.build_absolute_uri(root),
+            "changeset": changeset,
+            "type": "production",
+            "formats": ["application/json", "text/xml"],
+        }],
+    }
+    return respond(fmt, document, root="discovery", item=None,
+                   list_items={"endpoints": "endpoint", "formats": "format"})
 
 
 # ---------------------------------------------------------------------------------------------------------------
