@@ -16,7 +16,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet, TextField, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -170,9 +172,46 @@ def filter_cases(qs: QuerySet[Case], f: dict[str, Any], now: dt.datetime | None 
             # The start of a tracking code (a prefix LIKE uses the unique index's pattern twin on PostgreSQL).
             qs = qs.filter(tracking_code__startswith=code)
         else:
-            # Contains-search; PostgreSQL answers it from trigram indexes (migration 0003).
-            qs = qs.filter(Q(description__icontains=text) | Q(title__icontains=text) | Q(address__icontains=text))
+            qs = text_search(qs, text)
     return qs
+
+
+def _grams_index_ready() -> bool:
+    """Whether this database has migration 0005's wm_case_grams (PostgreSQL; asked once per database)."""
+    name = connection.settings_dict["NAME"]
+    if name not in _GRAMS_READY:
+        ready = False
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute("SELECT to_regprocedure('wm_case_grams(text,text,text)') IS NOT NULL")
+                ready = bool(cur.fetchone()[0])
+        _GRAMS_READY[name] = ready
+    return _GRAMS_READY[name]
+
+
+_GRAMS_READY: dict[str, bool] = {}
+
+
+class _CaseGrams(Func):
+    function = "wm_case_grams"  # migration 0005: the index expression, word for word
+    output_field = ArrayField(TextField())
+
+
+def text_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """Cases whose title, description or address contains `text` (case-insensitive).
+
+    On PostgreSQL the character-pair index of migration 0005 first narrows the cases to those holding every pair
+    of the query (its one character for a one-character query) — a Chinese word is mostly one or two characters —
+    and wm_case_text_has then checks the exact text. Elsewhere (SQLite) icontains alone."""
+    if not _grams_index_ready():
+        return qs.filter(Q(description__icontains=text) | Q(title__icontains=text) | Q(address__icontains=text))
+    wanted = Func(Value(text), function="wm_query_grams", output_field=ArrayField(TextField()))
+    # The exact check is migration 0005's wm_case_text_has (icontains' meaning; see there why not three LIKEs).
+    has_text = Func("title", "description", "address", Value(text), function="wm_case_text_has",
+                    output_field=BooleanField())
+    return qs.alias(text_grams=_CaseGrams("title", "description", "address")).filter(
+        has_text, text_grams__contains=wanted
+    )
 
 
 def _day_start(day: dt.date) -> dt.datetime:

@@ -112,3 +112,53 @@ def test_list_uses_the_indexes_on_postgres(world):
             assert "case_unit_due" in plan or "case_unit_status" in plan
         finally:
             cur.execute("SET enable_seqscan = on")
+
+
+def test_text_search_finds_words_of_any_length_and_only_real_matches(world):
+    """The office's search box: one- and two-character Chinese words (the usual length), longer phrases, Latin
+    letters in any case, wildcard characters taken literally, and no match made of pieces from different fields."""
+    from wenming.cases.models import Case
+
+    def make(description, title="", address=""):
+        return world.case(Status.REPORTED, description=description, title=title, address=address).tracking_code
+
+    manhole = make("井盖缺失，存在安全隐患", address="建设路12号")
+    lamp = make("路灯不亮，影响夜间出行", title="LED路灯")
+    split = make("路边有人摆摊", address="灯塔小区")  # 路 … 灯 in different places: not "路灯"
+    percent = make("广告写着全场5折_100%返现")
+
+    def found(text):
+        return set(selectors.text_search(Case.objects.all(), text).values_list("tracking_code", flat=True))
+
+    assert found("井") == {manhole}
+    assert found("井盖") == {manhole}
+    assert found("路灯") == {lamp}
+    assert found("路灯不亮") == {lamp}
+    assert found("led") == {lamp} and found("Led路") == {lamp}
+    assert found("12号") == {manhole}
+    assert found("100%") == {percent} and found("5折_") == {percent} and found("%") == {percent}
+    assert found("路边有人摆摊灯塔") == set()
+    assert split in found("灯塔") and found("盖缺失，存") == {manhole}
+
+
+def test_rare_word_search_uses_the_character_pair_index_on_postgres(world):
+    """At a million cases a rare two-character word must not read the table (bench/lists.py: 5 s → 60 ms)."""
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        pytest.skip("EXPLAIN plans checked on PostgreSQL")
+    from wenming.cases.models import Case, Channel
+
+    now = dt.datetime(2019, 10, 1, tzinfo=dt.UTC)
+    Case.objects.bulk_create([
+        Case(tracking_code=f"WMTEXT{i:010d}", description=f"人行道上有流动摊贩占道经营{i}", category=world.category,
+             channel=Channel.WEB, status=Status.CLOSED, created_at=now + dt.timedelta(minutes=i), updated_at=now,
+             address=f"建设路{i}号")
+        for i in range(5000)
+    ], batch_size=1000)
+    world.case(Status.REPORTED, description="现场有人兜售金丝猴玩偶")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE cases_case")
+    qs = selectors.text_search(Case.objects.all(), "金丝").order_by("-created_at", "-pk")[:51]
+    assert "case_text_grams" in qs.explain()
+    assert [c.description for c in qs] == ["现场有人兜售金丝猴玩偶"]
