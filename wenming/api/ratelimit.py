@@ -15,6 +15,12 @@ DEFAULTS = {
     # bucket: (requests, window seconds)
     "read": (600, 60),
     "report": (20, 60),
+    # Public tracking-code look-ups (portal.views): every look-up, generous because one tracking page also fetches
+    # each of its photos by code, and many phones share one carrier address...
+    "track": (120, 60),
+    # ...and look-ups of codes that match nothing, strict and over a longer window, because guessing codes is
+    # almost all misses: 20 in ten minutes is plenty for typing mistakes and far too few to enumerate codes.
+    "track_miss": (20, 600),
 }
 
 

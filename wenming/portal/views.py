@@ -12,25 +12,32 @@ What the public may see, decided here once:
   they may be documents with personal data.
 - A case merged into an original shows the original's status and public timeline, not its tracking code (the code
   would let a stranger rate the original).
+- Every view that looks a case up by code counts against the client address's look-up budgets
+  (api.ratelimit buckets "track" and "track_miss"), so the 30 bits cannot be enumerated by a bot; staff are not
+  limited.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Max, Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _g
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wenming.accounts.models import OrgUnitKind, Role
+from wenming.api import ratelimit
 from wenming.cases.models import Case, CaseAttachment, Channel
 from wenming.cases.views_intake import ReportForm, form_context, phone_is_valid, same_as_code, take_report
 from wenming.cases.workflow import (
@@ -152,6 +159,62 @@ def _not_found(request, code: str):
     return render(request, "portal/track.html", {"form": form, "not_found": code[:40]}, status=404)
 
 
+# Look-up limits. Two fixed-window budgets per client address (api.ratelimit): "track" counts every look-up and
+# only stops floods; "track_miss" counts codes that match nothing, which is what guessing produces. A miss is only
+# known after the look-up and `ratelimit.hit` refuses the request that goes over, so the first miss over the budget
+# is answered 429 and closes look-ups from that address, hits included, until its window ends: a guesser learns at
+# most one more answer per window, and a blocked address cannot tell a real code from a wrong one.
+
+
+def _unlimited(request) -> bool:
+    """Signed-in staff (any role, or Django staff) check cases for callers all day; a bare account is a citizen."""
+    user = request.user
+    return user.is_authenticated and (user.is_staff or user.is_superuser or user.memberships.exists())
+
+
+def _blocked_key(request) -> str:
+    return f"wm:track:blocked:{ratelimit.client_ip(request)}"
+
+
+def _too_many(request, wait: int) -> HttpResponse:
+    response = render(request, "portal/rate_limited.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _refuse_lookup(request) -> HttpResponse | None:
+    """Before a look-up: 429 while the address is blocked for misses or over its total budget, else None."""
+    if _unlimited(request):
+        return None
+    until = cache.get(_blocked_key(request))
+    if until is not None and until > time.time():
+        return _too_many(request, max(1, math.ceil(until - time.time())))
+    wait = ratelimit.hit(request, "track")
+    return _too_many(request, wait) if wait is not None else None
+
+
+def _refuse_miss(request) -> HttpResponse | None:
+    """After a look-up that matched nothing: count it; over the budget, block the address (see above) and 429."""
+    if _unlimited(request):
+        return None
+    wait = ratelimit.hit(request, "track_miss")
+    if wait is None:
+        return None
+    cache.set(_blocked_key(request), time.time() + wait, timeout=wait)
+    return _too_many(request, wait)
+
+
+def _lookup(request, code: str) -> Case | HttpResponse:
+    """`_find` within the look-up limits: the case, or the response to send instead (429, or the Chinese 404)."""
+    refused = _refuse_lookup(request)
+    if refused is not None:
+        return refused
+    case = _find(code)
+    if case is None:
+        return _refuse_miss(request) or _not_found(request, code)
+    return case
+
+
 def _limit_text(category) -> str:
     return _g("%(n)s个%(unit)s") % {"n": category.normal_limit, "unit": category.get_normal_limit_unit_display()}
 
@@ -159,9 +222,9 @@ def _limit_text(category) -> str:
 @require_GET
 def receipt(request, code: str):
     """受理回单 (seed §21): printable; the code, time, category, masked phone, what happens next and the limits."""
-    case = _find(code)
-    if case is None:
-        return _not_found(request, code)
+    case = _lookup(request, code)
+    if not isinstance(case, Case):
+        return case
     accept_days = getattr(settings, "WENMING_ACCEPT_LIMIT_WORKING_DAYS", 1)
     return render(
         request,
@@ -185,6 +248,7 @@ def track(request):
     form = TrackForm(request.GET or None)
     if form.is_valid():
         # Only letters and digits go into the URL: spaces, dashes and slashes people type are dropped here.
+        # Nothing is looked up yet, so nothing is counted: the page redirected to counts the look-up.
         code = re.sub(r"[^0-9A-Za-z]", "", form.cleaned_data["code"]).upper()
         if not code:
             return _not_found(request, form.cleaned_data["code"])
@@ -230,9 +294,9 @@ def _photos(case: Case, kind: str) -> list[CaseAttachment]:
 
 @require_GET
 def track_detail(request, code: str):
-    case = _find(code)
-    if case is None:
-        return _not_found(request, code)
+    case = _lookup(request, code)
+    if not isinstance(case, Case):
+        return case
     if case.tracking_code != code:
         return redirect("portal:track_detail", code=case.tracking_code)
     return render(request, "portal/track_detail.html", _track_context(case))
@@ -262,9 +326,9 @@ def _track_context(case: Case, callback_form: CallbackForm | None = None) -> dic
 @require_POST
 def track_callback(request, code: str):
     """回访 by the holder of the tracking code: workflow action callback, actor None = the reporter (roles_of)."""
-    case = _find(code)
-    if case is None:
-        return _not_found(request, code)
+    case = _lookup(request, code)
+    if not isinstance(case, Case):
+        return case
     form = CallbackForm(request.POST)
     if form.is_valid():
         level = form.cleaned_data["satisfaction"]
@@ -293,9 +357,9 @@ def track_callback(request, code: str):
 @require_GET
 def rejection(request, code: str):
     """退理回单 (seed §21): why the report was not taken up, printable."""
-    case = _find(code)
-    if case is None:
-        return _not_found(request, code)
+    case = _lookup(request, code)
+    if not isinstance(case, Case):
+        return case
     event = case.events.filter(action=Action.REJECT, public=True).order_by("-at", "-pk").first()
     if case.status != Status.REJECTED or event is None:
         return redirect("portal:track_detail", code=case.tracking_code)
@@ -317,15 +381,46 @@ def mask_personal(text: str) -> str:
     return LANDLINE_IN_TEXT.sub(r"\1****\2", text)
 
 
-def overdue_days(case: Case, now) -> int:
-    """Whole days past the handling deadline, counted to now or to closing (0 when on time)."""
+def _overdue_span(case: Case, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    """From the handling deadline to now (while the unit holds the case) or to handling/closing; None when on time."""
     if case.due_at is None:
-        return 0
+        return None
     end = case.closed_at or case.handled_at or now
     if case.status in (Status.DISPATCHED, Status.IN_PROGRESS):
         end = now
-    late = (end - case.due_at).total_seconds()
-    return math.ceil(late / 86400) if late > 0 else 0
+    return (case.due_at, end) if end > case.due_at else None
+
+
+def overdue_days(case: Case, now: dt.datetime, cal: workcal.Calendar | None = None) -> int:
+    """Working days on which the case was past its handling deadline (0 when on time).
+
+    Time limits are working time (core.workcal), so a National Day week is not seven days overdue. A working day
+    counts when the overdue span reaches into its business hours (opening to close of business), so a deadline
+    missed at 10:00 counts its own day and a case still open at 09:00 counts today. Once the deadline has passed
+    it is at least 1, as the calendar count was: a case due on Friday and still open on Saturday is overdue,
+    not on time. The days between the first and the last are counted per year (Calendar.workdays_in); pass one
+    `cal` for a page of rows.
+    """
+    span = _overdue_span(case, now)
+    if span is None:
+        return 0
+    start, end = (moment.astimezone(workcal.tz()) for moment in span)
+    cal = cal or workcal.Calendar()
+    periods = workcal.working_periods()
+    opens, closes = periods[0][0], periods[-1][1]
+
+    def reached(day: dt.date) -> bool:
+        return cal.is_workday(day) and max(start, dt.datetime.combine(day, opens, tzinfo=start.tzinfo)) < min(
+            end, dt.datetime.combine(day, closes, tzinfo=start.tzinfo)
+        )
+
+    first, last = start.date(), end.date()
+    if first == last:
+        days = int(reached(first))
+    else:
+        days = reached(first) + reached(last) + cal.workdays_in(first + dt.timedelta(days=1),
+                                                                 last - dt.timedelta(days=1))
+    return max(days, 1)
 
 
 @require_GET
@@ -344,11 +439,12 @@ def exposure(request):
         event__case__in=[c.pk for c in page], event__public=True, kind__in=PUBLIC_PHOTO_KINDS
     ).select_related("event").order_by("pk"):
         photos.setdefault(att.event.case_id, {}).setdefault(att.kind, []).append(att)
+    cal = workcal.Calendar()  # one calendar for the page: holiday overrides read once per year, not per row
     rows = [
         {
             "case": c,
             "description": mask_personal(c.description),
-            "overdue_days": overdue_days(c, now),
+            "overdue_days": overdue_days(c, now, cal),
             "before": photos.get(c.pk, {}).get(CaseAttachment.Kind.BEFORE, []),
             "after": photos.get(c.pk, {}).get(CaseAttachment.Kind.AFTER, []),
         }
@@ -386,8 +482,15 @@ def _public_attachment(pk: int, **case_filter) -> CaseAttachment:
 
 @require_GET
 def track_photo(request, code: str, pk: int):
+    # A photo URL names a code too, so it counts like a page; a wrong photo number under a real code is no guess.
+    refused = _refuse_lookup(request)
+    if refused is not None:
+        return refused
     case = _find(code)
     if case is None:
+        refused = _refuse_miss(request)
+        if refused is not None:
+            return refused
         raise Http404(_g("照片不存在或不公开"))
     return _serve(_public_attachment(pk, event__case=case))
 

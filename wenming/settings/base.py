@@ -133,6 +133,9 @@ WENMING_LOGIN_LOCK_MINUTES = 15
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Templates write |date:"DATETIME_FORMAT" etc., so English pages get English dates; wenming/formats keeps the
+# Chinese receipts' style and gives zh-hans the compact 2019-10-15 short form.
+FORMAT_MODULE_PATH = ["wenming.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.urls import reverse
 
 from wenming.accounts.models import Membership, OrgUnit, OrgUnitKind, Role, User
-from wenming.cases.models import CaseAttachment, Channel
+from wenming.cases.models import Case, CaseAttachment, Channel
 from wenming.cases.services import case_report
-from wenming.cases.workflow import Action, transition
+from wenming.cases.workflow import Action, Status, transition
 from wenming.core import clock
 from wenming.portal.views import EXPOSURE_PAGE_SIZE, mask_personal
 
@@ -37,13 +40,82 @@ def test_board_shows_only_exposed_cases_masked(client, city):
     assert "138****5678" in html and "13812345678" not in html
     for private in ("张三", "13912345678", "建设路88号", exposed.tracking_code, quiet.description):
         assert private not in html, private
-    assert "已超期 3 天" in html
+    assert re.search(r"已超期\d+个工作日", html) and not re.search(r"超期 ?\d+ ?天", html)  # counts: tests below
     photo = CaseAttachment.objects.get(event__case=exposed)
     url = reverse("portal:exposure_photo", args=[photo.pk])
     assert url in html
     assert client.get(url).status_code == 200
     hidden = CaseAttachment.objects.get(event__case=quiet)
     assert client.get(reverse("portal:exposure_photo", args=[hidden.pk])).status_code == 404
+
+
+def at(*args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def exposed_case(city, due: dt.datetime, **fields) -> Case:
+    """An exposed dispatched case whose handling deadline is `due` (and whatever else `fields` sets)."""
+    case = dispatched(city)
+    transition(case, Action.EXPOSE, actor=city.office)
+    Case.objects.filter(pk=case.pk).update(due_at=due, **fields)
+    return case
+
+
+def board_at(client, moment: dt.datetime) -> str:
+    with clock.frozen(moment):
+        return client.get(reverse("portal:exposure")).content.decode()
+
+
+def test_overdue_is_counted_in_working_days_across_national_day(client, city):
+    # Due at close of business on Friday 2019-09-27, the last working day before the National Day holiday.
+    exposed_case(city, at(2019, 9, 27, 18, 0))
+    # 2019 calendar: Sat 9-28 rest; Sun 9-29 调休 working day; Mon 9-30 working; 10-01..10-07 holiday;
+    # Tue 10-08 working (open from 08:30). So at 10:00 on 10-08: 9-29, 9-30, 10-08 = 3 (calendar days: 11).
+    html = board_at(client, at(2019, 10, 8, 10, 0))
+    assert "已超期3个工作日" in html and "已超期11" not in html
+    # In the middle of the holiday only 9-29 and 9-30 have passed: 2 (calendar days: 8).
+    assert "已超期2个工作日" in board_at(client, at(2019, 10, 5, 10, 0))
+    # Sat 10-12 is a 调休 working day: 9-29, 9-30, 10-08, 10-09, 10-10, 10-11, 10-12 = 7 (calendar days: 15).
+    assert "已超期7个工作日" in board_at(client, at(2019, 10, 12, 10, 0))
+    # Before opening on 10-08 that day has not started: still 2.
+    assert "已超期2个工作日" in board_at(client, at(2019, 10, 8, 7, 30))
+
+
+def test_overdue_working_days_at_the_edges(client, city):
+    # A limit in working hours can end mid-morning: missed that afternoon, the day itself counts.
+    exposed_case(city, at(2019, 9, 30, 10, 0))
+    assert "已超期1个工作日" in board_at(client, at(2019, 9, 30, 15, 0))
+    # Then 10-01..10-07 are holiday and 10-08 is the next working day: 9-30 and 10-08 = 2.
+    assert "已超期2个工作日" in board_at(client, at(2019, 10, 8, 9, 0))
+
+
+def test_overdue_over_a_weekend_is_still_overdue(client, city):
+    # Due Friday 2019-09-27 18:00, still open on Saturday 9-28 (a rest day): no working day lost yet, but the case
+    # is past its deadline, so the board says overdue (1) rather than on time.
+    exposed_case(city, at(2019, 9, 27, 18, 0))
+    html = board_at(client, at(2019, 9, 28, 10, 0))
+    assert "status-overdue" in html and "已超期1个工作日" in html
+    # Before the deadline: not overdue at all.
+    html = board_at(client, at(2019, 9, 27, 17, 0))
+    assert "status-on_track" in html and "已超期" not in html
+
+
+def test_closed_case_is_counted_to_closing(client, city):
+    # Due 9-27 18:00, closed 10-10 09:00: 9-29, 9-30, 10-08, 10-09, 10-10 (open since 08:30) = 5; the days after
+    # closing do not count, however late the board is read.
+    exposed_case(city, at(2019, 9, 27, 18, 0), status=Status.CLOSED, handled_at=at(2019, 10, 9, 11, 0),
+                 closed_at=at(2019, 10, 10, 9, 0))
+    html = board_at(client, at(2019, 11, 20, 10, 0))
+    assert "超期5个工作日办结" in html
+
+
+def test_board_dates_follow_the_language(client, city):
+    with clock.frozen("2019-10-15 10:30"):
+        exposed_case(city, at(2019, 10, 18, 18, 0))
+    assert "2019-10-15 反映" in board_at(client, at(2019, 10, 16, 10, 0))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = board_at(client, at(2019, 10, 16, 10, 0))
+    assert "Reported 10/15/2019" in html and "2019-10-15" not in html
 
 
 def test_board_is_newest_first_and_paginated(client, city):

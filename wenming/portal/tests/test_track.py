@@ -175,3 +175,31 @@ def test_overdue_case_says_so(client, city):
     transition(case, Action.DISPATCH, actor=city.office)
     with clock.frozen(case.due_at + dt.timedelta(days=3)):
         assert "已超期" in detail(client, case).content.decode()
+
+
+def test_dates_follow_the_language(client, city, settings):
+    with clock.frozen("2019-10-15 10:30"):
+        case = reported(city)
+        transition(case, Action.ACCEPT, actor=city.office)
+        transition(case, Action.DISPATCH, actor=city.office)
+        refused = reported(city, description="私人住宅内部的问题", photos=[])
+        transition(refused, Action.REJECT, actor=city.office, note="不属于受理范围")
+    receipt = reverse("portal:receipt", args=[case.tracking_code])
+    slip = reverse("portal:rejection", args=[refused.tracking_code])
+
+    # Chinese: as the receipts have always looked; the timeline keeps its compact form.
+    html = client.get(receipt).content.decode()
+    assert "2019年10月15日 10:30" in html and "<br>2019年10月15日</p>" in html
+    html = detail(client, case).content.decode()
+    assert "2019年10月15日 10:30" in html and "2019-10-15 10:30" in html
+    assert "2019年10月15日 10:30" in client.get(slip).content.decode()
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(receipt).content.decode()
+    assert "Oct. 15, 2019, 10:30 a.m." in html and "<br>Oct. 15, 2019</p>" in html
+    assert "年" not in html
+    html = detail(client, case).content.decode()
+    assert "Oct. 15, 2019, 10:30 a.m." in html and "10/15/2019 10:30 a.m." in html  # case facts; timeline
+    assert "年" not in html and "2019-10-15" not in html
+    html = client.get(slip).content.decode()
+    assert "Oct. 15, 2019, 10:30 a.m." in html and "年" not in html
