@@ -71,6 +71,18 @@ def locate_point(lat: float, lng: float) -> Location | None:
     return Location(grid_cell=found.cell, street=found.street, district=found.district)
 
 
+def locate_address(address: str) -> Location | None:
+    """The street and district a typed address names (no map pin: hotline calls, the form without a pin), read
+    offline from the jurisdiction names by `wenming.geo.geocode`; no grid cell. None when it names no place: the
+    case is then routed by category alone. Never refuses a report."""
+    try:
+        from wenming.geo.geocode import match_address
+    except ImportError:
+        return None
+    found = match_address(address)
+    return None if found is None else Location(street=found.street, district=found.district)
+
+
 def _validate_coordinates(lat, lng) -> tuple[float | None, float | None]:
     if lat is None and lng is None:
         return None, None
@@ -147,7 +159,7 @@ def case_report(
     lat, lng = _validate_coordinates(lat, lng)
     if lat is None and not address:
         raise ValidationError({"location": _g("请在地图上选择位置或填写地址")})
-    location = locate_point(lat, lng) if lat is not None else None
+    location = locate_point(lat, lng) if lat is not None else locate_address(address)
     location = location or Location()
     try:
         files = prepare_attachments(photos, Action.REPORT)
