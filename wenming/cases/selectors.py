@@ -190,6 +190,7 @@ def _grams_index_ready() -> bool:
 
 
 _GRAMS_READY: dict[str, bool] = {}
+_CJK = re.compile(r"[\u3400-\u9fff]")  # what wm_case_grams keeps as single characters (code points 13312–40959)
 
 
 class _CaseGrams(Func):
@@ -201,14 +202,14 @@ def text_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
     """Cases whose title, description or address contains `text` (case-insensitive).
 
     On PostgreSQL the character-pair index of migration 0005 first narrows the cases to those holding every pair
-    of the query (its one character for a one-character query) — a Chinese word is mostly one or two characters —
+    of the query, or its one Chinese character — a Chinese word is mostly one or two characters —
     and wm_case_text_has then checks the exact text. Elsewhere (SQLite) icontains alone."""
-    if not _grams_index_ready():
+    if not _grams_index_ready() or len(text) == 1 and not _CJK.match(text):  # no gram to look up
         return qs.filter(Q(description__icontains=text) | Q(title__icontains=text) | Q(address__icontains=text))
-    wanted = Func(Value(text), function="wm_query_grams", output_field=ArrayField(TextField()))
     # The exact check is migration 0005's wm_case_text_has (icontains' meaning; see there why not three LIKEs).
     has_text = Func("title", "description", "address", Value(text), function="wm_case_text_has",
                     output_field=BooleanField())
+    wanted = Func(Value(text), function="wm_query_grams", output_field=ArrayField(TextField()))
     return qs.alias(text_grams=_CaseGrams("title", "description", "address")).filter(
         has_text, text_grams__contains=wanted
     )
@@ -233,6 +234,14 @@ class Count:
     @property
     def label(self) -> str:
         return str(self.n) if self.exact else f"{self.n}+"
+
+
+def list_total(qs: QuerySet, page: KeysetPage, cap: int = 10_000) -> Count:
+    """How many rows the list has: a first page that is also the last already says it (no second scan, which for
+    a rare search term is as long as the first), else a capped count."""
+    if page.is_first and page.next_cursor is None:
+        return Count(len(page.rows), True)
+    return capped_count(qs, cap)
 
 
 def capped_count(qs: QuerySet, cap: int = 10_000) -> Count:

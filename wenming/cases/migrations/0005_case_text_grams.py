@@ -2,10 +2,12 @@
 
 The trigram indexes of 0003 cannot answer a search of one or two characters — the usual length of a Chinese word
 (井盖, 路灯, 占道) — so such a search read the table: 2.5–5 s for a rare word at a million cases (bench/lists.py).
-`wm_case_grams(title, description, address)` gives the distinct upper-cased characters and pairs of characters
-of the three fields (each field on its own: no pair across a field boundary); a GIN index over it finds the cases
-containing every pair of the query (or its one character), and wm_case_text_has then checks the exact text.
-The one index replaces the three trigram indexes: fewer index writes per new report.
+`wm_case_grams(title, description, address)` gives the upper-cased pairs of characters of the three fields (each
+field on its own: no pair across a field boundary) and their single Chinese characters (one-character words are
+common: 树, 狗, 井, 墙); a GIN index over it finds the cases containing every pair of the query, or its one Chinese
+character, and wm_case_text_has then checks the exact text. The one index replaces the three trigram indexes.
+Single Latin letters, digits and punctuation are left out: they would make the index much bigger for searches
+nobody makes (such a one-character query reads the newest cases instead).
 
 Where the function or index cannot be created the search still works, unindexed (cases.selectors checks for the
 function), and a warning says why. SQLite is left as it is.
@@ -20,15 +22,16 @@ logger = logging.getLogger("wenming")
 CASE_GRAMS = """
 CREATE OR REPLACE FUNCTION wm_case_grams(title text, description text, address text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT g), '{}')
+  SELECT coalesce(array_agg(g), '{}')
   FROM unnest(ARRAY[upper(title), upper(description), upper(address)]) AS f(u),
-       LATERAL (SELECT substr(f.u, i, 1) FROM generate_series(1, char_length(f.u)) AS i
+       generate_series(1, char_length(f.u)) AS i,
+       LATERAL (SELECT substr(f.u, i, 2) WHERE i < char_length(f.u)
                 UNION ALL
-                SELECT substr(f.u, i, 2) FROM generate_series(1, char_length(f.u) - 1) AS i) AS grams(g)
-  WHERE g !~ '^[[:space:]]+$'
+                SELECT substr(f.u, i, 1) WHERE ascii(substr(f.u, i, 1)) BETWEEN 13312 AND 40959) AS s(g)
+  WHERE btrim(g) <> ''
 $$
 """
-# What a query asks for: its one character, or its pairs (all must be in the case's grams).
+# What a query asks for: its pairs (all must be among the case's), or its one character when that is Chinese.
 QUERY_GRAMS = """
 CREATE OR REPLACE FUNCTION wm_query_grams(q text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
