@@ -97,6 +97,7 @@ NOTE_REQUIRED = {
 NOTE_LABELS = {
     Action.REJECT: _("不予立案理由（将告知报告人）"),
     Action.RETURN: _("退单理由和依据"),
+    Action.DELEGATE: _("下派要求（如处置要点）"),
     Action.REQUEST_EXTENSION: _("延期理由"),
     Action.DENY_EXTENSION: _("驳回理由"),
     Action.SUSPEND: _("挂账理由"),
@@ -138,6 +139,14 @@ class ActionForm(forms.Form):
             self.fields["due_at"] = forms.DateTimeField(
                 label=_("处置时限（留空按类别时限计算）"), required=False,
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            )
+        elif action == Action.DELEGATE:
+            holder = case.assigned_unit
+            below = [u.pk for u in holder.descendants_and_self() if u.pk != holder.pk] if holder else []
+            self.fields["unit"] = forms.ModelChoiceField(
+                label=_("下派至"), queryset=OrgUnit.objects.filter(pk__in=below, is_active=True),
+                error_messages={"required": _("请选择下级单位"),
+                                "invalid_choice": _("只能下派给本单位的下级单位，请选择下级单位")},
             )
         elif action == Action.REQUEST_EXTENSION:
             self.fields["working_days"] = forms.IntegerField(
@@ -195,6 +204,8 @@ class ActionForm(forms.Form):
             data["unit"] = d["unit"]
             if d.get("due_at"):
                 data["due_at"] = d["due_at"]
+        elif self.action == Action.DELEGATE:
+            data["unit"] = d["unit"]
         elif self.action == Action.REQUEST_EXTENSION:
             if d.get("until"):
                 data["until"] = d["until"]

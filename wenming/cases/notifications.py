@@ -5,7 +5,7 @@ returned event and tells the people concerned. Notifications are never written f
 (STYLE.md "State changes are explicit"), so a test or a script that calls transition() directly stays quiet.
 
 Who is told (DESIGN.md §4; standards.md, hotline practice):
-- 派遣 / 终审派遣 → the users of the assigned unit;
+- 派遣 / 终审派遣 → the users of the assigned unit; 下派 → the users of the child unit it was handed to;
 - 督办 → the unit and its leadership: the unit's users and leaders, and the users of its parent unit;
 - overdue sweep (system 督办, "a notice the day after expiry") → the same, as 超期督办;
 - 延期 approved / denied → the unit ("延期: … approved by the supervising office, the citizen told");
@@ -109,6 +109,11 @@ def notify_for_event(event: CaseEvent) -> list[Notification]:
     if action in (Action.DISPATCH, Action.CONFIRM_ASSIGNMENT):
         message = _("案件 %(case)s 已派遣至你单位，请于 %(sign)s 前签收，%(due)s 前处置并反馈。") % {
             "case": what, "sign": _when(case.sign_due_at), "due": _when(case.due_at)
+        }
+        return notify(case=case, kind=NotificationKind.DISPATCH, message=message, units=[unit], event=event)
+    if action == Action.DELEGATE:
+        message = _("案件 %(case)s 已由%(parent)s下派至你单位，请于 %(due)s 前处置并反馈。") % {
+            "case": what, "parent": event.data.get("from_unit", ""), "due": _when(case.due_at)
         }
         return notify(case=case, kind=NotificationKind.DISPATCH, message=message, units=[unit], event=event)
     if action == Action.SUPERVISE:

@@ -358,13 +358,25 @@ def annotate_rows(rows: list[Case], now: dt.datetime | None = None) -> list[Case
 
 ACTION_ORDER = [
     Action.ACCEPT, Action.REJECT, Action.MERGE, Action.DISPATCH, Action.CONFIRM_ASSIGNMENT, Action.SIGN,
-    Action.RETURN, Action.FEED_BACK, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION,
+    Action.RETURN, Action.DELEGATE, Action.FEED_BACK, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION,
     Action.VERIFY_PASS, Action.VERIFY_FAIL, Action.SUSPEND, Action.RESUME, Action.CALLBACK, Action.REOPEN,
     Action.SUPERVISE, Action.EXPOSE,
 ]
 
 
-def _guard(case: Case, action: str, now: dt.datetime) -> bool:
+def _parent_unit_ids(user: User) -> frozenset[int]:
+    """Units that have active child units (worked out once per user object: asked for every row of a list)."""
+    cached = user.__dict__.get("_parent_unit_ids")
+    if cached is None:
+        cached = user.__dict__["_parent_unit_ids"] = frozenset(
+            OrgUnit.objects.filter(is_active=True, parent__isnull=False).values_list("parent_id", flat=True)
+        )
+    return cached
+
+
+def _guard(case: Case, action: str, now: dt.datetime, user: User | None = None) -> bool:
+    if action == Action.DELEGATE:
+        return user is not None and case.assigned_unit_id in _parent_unit_ids(user)
     if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
         return case.extension_requested_until is not None
     if action == Action.REQUEST_EXTENSION:
@@ -387,7 +399,7 @@ def actions_for(case: Case, user: User | None) -> list[str]:
     roles = [r for r in roles_of(case, user) if r != Actor.REPORTER]
     legal = set(legal_actions(case.status, roles))
     now = clock.now()
-    return [a for a in ACTION_ORDER if a in legal and _guard(case, a, now)]
+    return [a for a in ACTION_ORDER if a in legal and _guard(case, a, now, user)]
 
 
 # ---------------------------------------------------------------------------------------------------------------

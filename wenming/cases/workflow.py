@@ -17,6 +17,9 @@ Decisions the table encodes (standards.md "Digital city management" and "Hotline
 - 回访 (callback) uses the five GB/T 39734-2020 levels, stored as 5 非常满意 … 1 非常不满意; 不满意 and 非常不满意 reopen
   the case (重办, counted) unless the office records that the dissatisfaction was not the unit's doing.
 - 核查 (verify) is done by the office or its inspectors (数字化城管: the 监督员 checks the fix on the street).
+- 下派 (delegate): a unit hands a case it holds down to one of its own child units (区城管局 → 街道城管中队), keeping
+  the status and every deadline — handing down never buys time. The event names the delegating unit; the child
+  unit then signs, feeds back or returns it as if dispatched to it, and the parent can still act for it.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class Action(models.TextChoices):
     DISPATCH = "dispatch", pgettext_lazy("案件操作", "派遣")
     SIGN = "sign", pgettext_lazy("案件操作", "签收")
     RETURN = "return", pgettext_lazy("案件操作", "退单")
+    DELEGATE = "delegate", pgettext_lazy("案件操作", "下派")
     CONFIRM_ASSIGNMENT = "confirm_assignment", pgettext_lazy("案件操作", "终审派遣")
     REQUEST_EXTENSION = "request_extension", pgettext_lazy("案件操作", "申请延期")
     APPROVE_EXTENSION = "approve_extension", pgettext_lazy("案件操作", "批准延期")
@@ -119,6 +123,7 @@ TABLE: dict[str, Rule] = {r.action: r for r in [
     rule(A.CONFIRM_ASSIGNMENT,    {S.ACCEPTED},                    S.DISPATCHED,   {OFFICE},             False),
     rule(A.SIGN,                  {S.DISPATCHED},                  S.IN_PROGRESS,  {UNIT},               True),
     rule(A.RETURN,                {S.DISPATCHED},                  S.ACCEPTED,     {UNIT},               False, "return_count"),
+    rule(A.DELEGATE,              {S.DISPATCHED, S.IN_PROGRESS},   SAME,           {UNIT},               False),
     rule(A.REQUEST_EXTENSION,     {S.IN_PROGRESS},                 SAME,           {UNIT},               False),
     rule(A.APPROVE_EXTENSION,     {S.IN_PROGRESS},                 SAME,           {OFFICE},             False, "extension_count"),
     rule(A.DENY_EXTENSION,        {S.IN_PROGRESS},                 SAME,           {OFFICE},             False),
@@ -436,6 +441,18 @@ def _return(ctx: _Context) -> None:
     case.due_at = case.sign_due_at = None
 
 
+def _delegate(ctx: _Context) -> None:
+    """下派 to a unit below the one holding the case; status and deadlines stay (see the module notes)."""
+    case = ctx.case
+    unit = _unit_from(ctx)
+    holder = case.assigned_unit
+    below = {u.pk for u in holder.descendants_and_self()} - {holder.pk} if holder is not None else set()
+    if unit is None or unit.pk not in below:
+        _refuse("delegate_target", _g("只能下派给本单位的下级单位，请选择下级单位"))
+    ctx.event_data.update(from_unit_id=holder.pk, from_unit=holder.name, unit_id=unit.pk, unit=unit.name)
+    case.assigned_unit = unit
+
+
 def _request_extension(ctx: _Context) -> None:
     """延期: asked before the deadline, with reasons (standards.md, hotline practice)."""
     case = ctx.case
@@ -556,6 +573,7 @@ _EFFECTS = {
     A.CONFIRM_ASSIGNMENT: _confirm_assignment,
     A.SIGN: _sign,
     A.RETURN: _return,
+    A.DELEGATE: _delegate,
     A.REQUEST_EXTENSION: _request_extension,
     A.APPROVE_EXTENSION: lambda ctx: _decide_extension(ctx, approve=True),
     A.DENY_EXTENSION: lambda ctx: _decide_extension(ctx, approve=False),

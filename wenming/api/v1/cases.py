@@ -122,7 +122,7 @@ class ActionIn(Strict):
     action: str = Field(..., max_length=32, description="workflow 动作，如 sign、feed_back、verify_pass")
     note: str = Field("", max_length=2000)
     expected_version: int | None = Field(None, ge=0, description="您看到的版本号；已被他人处理时返回 409")
-    unit_id: int | None = Field(None, ge=1, description="派遣单位（dispatch）")
+    unit_id: int | None = Field(None, ge=1, description="派遣单位（dispatch）或下派至的下级单位（delegate）")
     due_at: dt.datetime | None = None
     until: dt.datetime | None = Field(None, description="申请延期至（request_extension）")
     working_days: int | None = Field(None, ge=1, le=365)

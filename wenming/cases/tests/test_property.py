@@ -30,9 +30,9 @@ FORWARD_FIRST = [
     Action.ACCEPT, Action.DISPATCH, Action.SIGN, Action.FEED_BACK, Action.VERIFY_PASS, Action.CALLBACK,
     Action.VERIFY_FAIL, Action.RESUME, Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.RETURN,
     Action.CONFIRM_ASSIGNMENT, Action.REOPEN, Action.SUSPEND, Action.DENY_EXTENSION, Action.SUPERVISE, Action.EXPOSE,
-    Action.REJECT, Action.MERGE,
+    Action.REJECT, Action.MERGE, Action.DELEGATE,
 ]
-SIDE_ACTIONS = {Action.REJECT, Action.MERGE, Action.SUPERVISE, Action.EXPOSE}
+SIDE_ACTIONS = {Action.REJECT, Action.MERGE, Action.SUPERVISE, Action.EXPOSE, Action.DELEGATE}
 ROLES = ["office", "unit", "other_unit", "inspector", "reporter", "system"]
 
 step = st.tuples(
@@ -70,6 +70,7 @@ def test_event_log_replays_to_current_state(world, steps):
             action = pick
         data = {
             Action.DISPATCH: {"unit": world.unit.pk},
+            Action.DELEGATE: {"unit": world.child_unit.pk},
             Action.MERGE: {"into": original.pk},
             Action.REQUEST_EXTENSION: {"working_days": 2},
             Action.CALLBACK: {"satisfaction": satisfaction},

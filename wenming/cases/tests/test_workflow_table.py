@@ -26,6 +26,8 @@ def arrange(world, action, state):
         data["into"] = world.case(Status.ACCEPTED).pk
     elif action == Action.DISPATCH:
         data["unit"] = world.unit.pk
+    elif action == Action.DELEGATE:
+        data["unit"] = world.child_unit.pk
     elif action == Action.CONFIRM_ASSIGNMENT:
         CaseEvent.objects.create(case=case, action=Action.RETURN, from_status=Status.DISPATCHED,
                                  to_status=Status.ACCEPTED, actor_role="unit", actor_unit=world.unit)
