@@ -21,7 +21,7 @@ hot-path work of 2026-11-28): 2 sync workers 273 and 242 reports/s (p95 67–108
 Since then (token and Open311 key in one fixed query each, categories from the per-process catalogue) a report
 costs ~2.2 ms of server CPU instead of ~4.1 ms: 450–468 reports/s, p95 42–45 ms with wrk on a quiet machine.
 The character-pair text-search index (cases migration 0005) then took database time per insert: 381–434
-reports/s, p95 46–59 ms.
+reports/s, p95 46–59 ms; dropping seven redundant indexes (migration 0007) gave it back: 433–450, p95 44–48 ms.
 """
 
 from __future__ import annotations
