@@ -13,7 +13,7 @@ from wenming.core import workcal
 from wenming.geo.models import Jurisdiction, JurisdictionKind
 
 from .models import Case, Category, Channel
-from .workflow import SATISFACTION_LABELS, Action, AttachmentIn, Status
+from .workflow import SATISFACTION_LABELS, Action, AttachmentIn, Status, delegation_targets
 
 MAX_NOTE = 2000
 MAX_PHOTOS = 9
@@ -141,10 +141,8 @@ class ActionForm(forms.Form):
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
             )
         elif action == Action.DELEGATE:
-            holder = case.assigned_unit
-            below = [u.pk for u in holder.descendants_and_self() if u.pk != holder.pk] if holder else []
             self.fields["unit"] = forms.ModelChoiceField(
-                label=_("下派至"), queryset=OrgUnit.objects.filter(pk__in=below, is_active=True),
+                label=_("下派至"), queryset=OrgUnit.objects.filter(pk__in=delegation_targets(case)),
                 error_messages={"required": _("请选择下级单位"),
                                 "invalid_choice": _("只能下派给本单位的下级单位，请选择下级单位")},
             )

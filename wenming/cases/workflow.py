@@ -441,13 +441,23 @@ def _return(ctx: _Context) -> None:
     case.due_at = case.sign_due_at = None
 
 
+def delegation_targets(case: Case) -> list[int]:
+    """Ids of the active units below the one holding `case`: where 下派 may hand it (pages offer exactly these)."""
+    from wenming.accounts.models import OrgUnit
+
+    holder = case.assigned_unit
+    if holder is None:
+        return []
+    below = [u.pk for u in holder.descendants_and_self() if u.pk != holder.pk]
+    return list(OrgUnit.objects.filter(pk__in=below, is_active=True).values_list("pk", flat=True))
+
+
 def _delegate(ctx: _Context) -> None:
     """下派 to a unit below the one holding the case; status and deadlines stay (see the module notes)."""
     case = ctx.case
     unit = _unit_from(ctx)
     holder = case.assigned_unit
-    below = {u.pk for u in holder.descendants_and_self()} - {holder.pk} if holder is not None else set()
-    if unit is None or unit.pk not in below:
+    if unit is None or unit.pk not in delegation_targets(case):
         _refuse("delegate_target", _g("只能下派给本单位的下级单位，请选择下级单位"))
     ctx.event_data.update(from_unit_id=holder.pk, from_unit=holder.name, unit_id=unit.pk, unit=unit.name)
     case.assigned_unit = unit
